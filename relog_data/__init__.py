@@ -1,0 +1,4 @@
+"""relog data layer: database, import/export, indicators, geo.
+
+This package never imports streamlit: pages call it, it calls DuckDB.
+"""

@@ -1,0 +1,193 @@
+"""Indicators of the data dictionary, computed in SQL (`sql/kpis.sql`,
+`sql/satisfaction.sql`) for a scope of operations, phases and buildings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .db import SQL_DIR, Database
+from .errors import RelogError
+from .model import SURVEY_QUESTIONS
+
+# The dictionary's indicator keys, in its order: the contract of `kpis`.
+INDICATOR_KEYS: tuple[str, ...] = (
+    "households_total",
+    "rehoused",
+    "temporary",
+    "exits",
+    "still_in_building",
+    "remaining",
+    "progress_rate",
+    "offsite_share",
+    "outside_qpv_share",
+    "new_or_recent_share",
+    "offers_per_rehoused",
+    "refusal_rate",
+    "three_refusals",
+    "rest_to_pay_before_median",
+    "rest_to_pay_after_median",
+    "rest_to_pay_median_change",
+    "rest_to_pay_increase_share",
+    "rent_compensation_count",
+    "rent_compensation_eur",
+    "satisfied_share",
+)
+
+# ANRU flat rent-reduction compensation per typology group (€), configurable.
+DEFAULT_COMPENSATION = {"eur_t12": 1500.0, "eur_t34": 4000.0, "eur_t56": 5000.0}
+
+LEVELS = ("total", "operation", "phase", "building")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Selected operations, phases and buildings; empty means all."""
+
+    operations: tuple[str, ...] = field(default_factory=tuple)
+    phases: tuple[int, ...] = field(default_factory=tuple)
+    buildings: tuple[str, ...] = field(default_factory=tuple)
+
+    def params(self) -> dict:
+        return {
+            "operations": list(self.operations),
+            "phases": [int(p) for p in self.phases],
+            "buildings": list(self.buildings),
+        }
+
+
+def check_scope(db: Database, scope: Scope) -> None:
+    """Refuse unknown operation, phase or building codes with a French message."""
+    known = db.query("scope_codes")
+    ops = set(known.loc[known["kind"] == "operation", "code"])
+    phases = set(known.loc[known["kind"] == "phase", "code"])
+    buildings = set(known.loc[known["kind"] == "building", "code"])
+    unknown_ops = [o for o in scope.operations if o not in ops]
+    if unknown_ops:
+        raise RelogError(
+            "Opération inconnue : " + ", ".join(unknown_ops)
+            + (". Opérations de la base : " + ", ".join(sorted(ops)) if ops else ".")
+        )
+    unknown_phases = [p for p in scope.phases if str(p) not in phases]
+    if unknown_phases:
+        raise RelogError("Phase inconnue : " + ", ".join(str(p) for p in unknown_phases))
+    unknown_b = [b for b in scope.buildings if b not in buildings]
+    if unknown_b:
+        raise RelogError("Bâtiment inconnu : " + ", ".join(unknown_b))
+
+
+def kpis(
+    db: Database,
+    scope: Scope = Scope(),
+    level: str = "total",
+    compensation: dict | None = None,
+) -> pd.DataFrame:
+    """One row per group of `level` plus a total row (`is_total`), with every
+    indicator of `sql/kpis.sql` and the numerators / denominators of shares."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    amounts = {**DEFAULT_COMPENSATION, **(compensation or {})}
+    # An empty scope still yields its total row (a global aggregate).
+    return db.query("kpis", level=level, **scope.params(), **amounts)
+
+
+def satisfaction(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per question and wave: n_answers, n_empty, n_satisfied, satisfied_share."""
+    return db.query("satisfaction", **scope.params())
+
+
+def kpi_summary(db: Database, scope: Scope = Scope(), compensation: dict | None = None) -> dict:
+    """The indicators of the scope as a plain dict whose keys are exactly
+    INDICATOR_KEYS; undefined values are None; shares are in [0, 1];
+    `satisfied_share` is {question: {"<wave>": share}}."""
+    total = kpis(db, scope, "total", compensation)
+    row = total.loc[total["is_total"]].iloc[0]
+    out: dict = {}
+    for key in INDICATOR_KEYS:
+        if key == "satisfied_share":
+            continue
+        out[key] = _plain(row[key])
+    shares = satisfaction(db, scope)
+    by_question: dict = {q: {} for q, _, _ in SURVEY_QUESTIONS}
+    for rec in shares.itertuples(index=False):
+        by_question.setdefault(rec.question, {})[str(int(rec.wave))] = _plain(rec.satisfied_share)
+    out["satisfied_share"] = by_question
+    return out
+
+
+def _plain(value):
+    """A JSON-friendly Python value: None for NULL/NaN, int for whole counts."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def operations_overview(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per operation in scope: name, plan and the indicators of `kpis`."""
+    plan = db.query("plan", operations=list(scope.operations), phases=list(scope.phases))
+    per_op = kpis(db, scope, "operation")
+    per_op = per_op.loc[~per_op["is_total"]].rename(columns={"group_key": "operation_code"})
+    merged = plan.merge(per_op.drop(columns=["is_total"]), on="operation_code", how="left")
+    count_cols = [
+        "households_total",
+        "rehoused",
+        "temporary",
+        "exits",
+        "still_in_building",
+        "remaining",
+        "three_refusals",
+        "rent_compensation_count",
+        "progress_rate_num",
+        "progress_rate_den",
+    ]
+    for col in count_cols:
+        merged[col] = merged[col].fillna(0).astype("int64")
+    return merged
+
+
+# -- definitions (generated from the SQL annotations) -------------------------
+_TAG = re.compile(r"^\s*--\s*@(\w+)\s*(.*)$")
+_CONT = re.compile(r"^\s*--\s?(.*)$")
+
+
+def definitions() -> pd.DataFrame:
+    """Every `@indicator` and `@concept` block of the files in `sql/`: key,
+    kind, label, unit, definition and the file where it is defined."""
+    records = []
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        current: dict | None = None
+        last_field = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            tag = _TAG.match(line)
+            if tag:
+                name, text = tag.group(1), tag.group(2).strip()
+                if name in ("indicator", "concept"):
+                    current = {"key": text, "kind": name, "source": f"sql/{path.name}"}
+                    records.append(current)
+                    last_field = None
+                elif current is not None:
+                    current[name] = text
+                    last_field = name
+                continue
+            cont = _CONT.match(line)
+            if cont and current is not None and last_field:
+                current[last_field] += " " + cont.group(1).strip()
+                continue
+            current, last_field = None, None
+    frame = pd.DataFrame.from_records(
+        records, columns=["key", "kind", "label", "unit", "definition", "source"]
+    )
+    order = {k: i for i, k in enumerate(INDICATOR_KEYS)}
+    frame["order"] = frame.apply(
+        lambda r: order.get(r["key"], -1) if r["kind"] == "indicator" else -100, axis=1
+    )
+    return frame.sort_values(["order", "key"]).drop(columns="order").reset_index(drop=True)
