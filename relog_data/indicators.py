@@ -60,7 +60,7 @@ class Scope:
 
 def check_scope(db: Database, scope: Scope) -> None:
     """Refuse unknown operation, phase or building codes with a French message."""
-    known = db.query("scope_codes")
+    known = scope_options(db)
     ops = set(known.loc[known["kind"] == "operation", "code"])
     phases = set(known.loc[known["kind"] == "phase", "code"])
     buildings = set(known.loc[known["kind"] == "building", "code"])
@@ -186,8 +186,34 @@ def definitions() -> pd.DataFrame:
     frame = pd.DataFrame.from_records(
         records, columns=["key", "kind", "label", "unit", "definition", "source"]
     )
+    # Concepts first, in the order of their files; indicators in dictionary order.
     order = {k: i for i, k in enumerate(INDICATOR_KEYS)}
-    frame["order"] = frame.apply(
-        lambda r: order.get(r["key"], -1) if r["kind"] == "indicator" else -100, axis=1
-    )
-    return frame.sort_values(["order", "key"]).drop(columns="order").reset_index(drop=True)
+    frame["order"] = [
+        order.get(key, len(order)) if kind == "indicator" else i - len(frame)
+        for i, (key, kind) in enumerate(zip(frame["key"], frame["kind"]))
+    ]
+    return frame.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+# -- context for the screens ----------------------------------------------------
+def status_counts(db: Database, scope: Scope = Scope(), level: str = "operation") -> pd.DataFrame:
+    """Households per group of `level` and status, statuses in process order."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    return db.query("status_counts", level=level, **scope.params())
+
+
+def scope_options(db: Database) -> pd.DataFrame:
+    """What a scope can name: kind ('operation' | 'phase' | 'building'), code, label."""
+    return db.query("scope_codes")
+
+
+def data_date(db: Database):
+    """The date the data describes (the demo date, or the latest event)."""
+    value = db.query("data_date")["data_date"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def settings(db: Database) -> dict[str, str]:
+    frame = db.query("settings")
+    return dict(zip(frame["key"], frame["value"]))

@@ -1,0 +1,134 @@
+"""Synthèse: the programme at a glance."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import charts, fmt
+
+scope = ui.current_scope()
+as_of = ui.as_of_text()
+
+st.title("Synthèse du programme")
+st.html(f'<p class="relog-asof">Données au {as_of} · {ui.scope_caption(scope)}</p>')
+
+overview = ui.call("operations_overview", scope)
+kpis = ui.call("kpis", scope, "total")
+total = kpis[kpis["is_total"]].iloc[0]
+
+if int(total["households_total"]) == 0:
+    st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
+    st.stop()
+
+# -- headline figures ------------------------------------------------------------
+n = int(total["households_total"])
+cols = st.columns(6)
+headline = [
+    ("Ménages concernés", fmt.integer(n), f"prévus : {fmt.integer(overview['households_planned'].sum(min_count=1))}"),
+    ("Relogés", fmt.integer(total["rehoused"]), f"{fmt.ratio(total['rehoused'], n)} ménages"),
+    ("Relogés provisoires", fmt.integer(total["temporary"]), "solution définitive due"),
+    ("Sorties sans relogement", fmt.integer(total["exits"]), "départs autonomes et autres"),
+    ("Restant à reloger", fmt.integer(total["remaining"]), "y compris provisoires"),
+    ("Avancement", fmt.share(total["progress_rate"]),
+     f"(relogés + sorties) : {fmt.ratio(total['progress_rate_num'], total['progress_rate_den'])}"),
+]
+for col, (label, value, note) in zip(cols, headline):
+    with col:
+        st.metric(label, value)
+        st.caption(note)
+
+# -- status per operation ------------------------------------------------------------
+counts = ui.call("status_counts", scope, "operation")
+labels = dict(zip(overview["operation_code"], overview["name"]))
+st.plotly_chart(
+    charts.status_bars(counts, labels, as_of),
+    width="stretch",
+    config={"displaylogo": False},
+)
+
+# -- per operation table ------------------------------------------------------------
+st.subheader("Avancement par opération")
+table = pd.DataFrame(
+    {
+        "Opération": overview["name"],
+        "Prévus": [fmt.integer(v) for v in overview["households_planned"]],
+        "Concernés": [fmt.integer(v) for v in overview["households_total"]],
+        "Relogés": [fmt.integer(v) for v in overview["rehoused"]],
+        "Provisoires": [fmt.integer(v) for v in overview["temporary"]],
+        "Sorties": [fmt.integer(v) for v in overview["exits"]],
+        "Restant à reloger": [fmt.integer(v) for v in overview["remaining"]],
+        "Avancement": [
+            None if pd.isna(v) else round(float(v) * 100, 1) for v in overview["progress_rate"]
+        ],
+        "Relogés + sorties / concernés": [
+            fmt.ratio(a, b)
+            for a, b in zip(overview["progress_rate_num"], overview["progress_rate_den"])
+        ],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Avancement": st.column_config.ProgressColumn(
+            "Avancement", min_value=0, max_value=100, format="%.0f %%"
+        ),
+    },
+)
+st.caption(
+    "Prévus : ménages à reloger inscrits au plan de relogement. Concernés : fiches ménages "
+    "enregistrées (une décohabitation crée un ménage de plus, d'où Champratel : 97 pour 92 prévus)."
+)
+
+# -- headline quality shares ------------------------------------------------------------
+st.subheader("Qualité du relogement")
+per_op = ui.call("kpis", scope, "operation")
+
+
+def quality_rows(row) -> dict:
+    return {
+        "Relogés hors site": fmt.share_with_n(row["offsite_share_num"], row["offsite_share_den"]),
+        "Relogés hors QPV": fmt.share_with_n(
+            row["outside_qpv_share_num"], row["outside_qpv_share_den"]
+        ),
+        "Relogés dans le neuf ou récent (< 5 ans)": fmt.share_with_n(
+            row["new_or_recent_share_num"], row["new_or_recent_share_den"]
+        ),
+        "Propositions par ménage relogé": (
+            f"{fmt.number(row['offers_per_rehoused'], 2)} "
+            f"({fmt.integer(row['offers_per_rehoused_num'])} propositions / "
+            f"{fmt.integer(row['offers_per_rehoused_den'])} relogés)"
+        ),
+        "Taux de refus des propositions": fmt.share_with_n(
+            row["refusal_rate_num"], row["refusal_rate_den"]
+        ),
+        "Ménages ayant refusé 3 propositions ou plus": fmt.integer(row["three_refusals"]),
+        "Reste à charge médian avant → après (€/mois)": (
+            f"{fmt.euros(row['rest_to_pay_before_median'])} → "
+            f"{fmt.euros(row['rest_to_pay_after_median'])} "
+            f"(n = {fmt.integer(row['rest_to_pay_increase_share_den'])})"
+        ),
+        "Évolution médiane du reste à charge": fmt.signed_euros(
+            row["rest_to_pay_median_change"]
+        ),
+        "Ménages dont le reste à charge augmente": fmt.share_with_n(
+            row["rest_to_pay_increase_share_num"], row["rest_to_pay_increase_share_den"]
+        ),
+        "Compensation ANRU de minoration de loyer": (
+            f"{fmt.euros(row['rent_compensation_eur'])} "
+            f"({fmt.integer(row['rent_compensation_count'])} relogements)"
+        ),
+    }
+
+
+quality = {"Programme (périmètre)": quality_rows(total)}
+for _, row in per_op[~per_op["is_total"]].iterrows():
+    quality[labels.get(row["group_key"], row["group_key"])] = quality_rows(row)
+quality_table = pd.DataFrame(quality)
+quality_table.index.name = "Indicateur"
+st.dataframe(quality_table, width="stretch")
+st.caption(
+    "Entre parenthèses : numérateur / dénominateur. « — » : indicateur non défini "
+    "(aucun ménage concerné). Définitions exactes : page Définitions."
+)

@@ -1,0 +1,81 @@
+"""French formats for numbers, shares, amounts and dates.
+
+Undefined values (None, NaN, NA) always print as "—", never as 0 or "nan".
+Thousands are separated by a narrow no-break space, decimals by a comma.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+DASH = "—"
+THIN = "\u202f"  # narrow no-break space (French thousands separator)
+NBSP = "\u00a0"  # no-break space (before %, €)
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value, decimals: int = 0) -> str:
+    """1234.5 -> "1 234,5" (with `decimals` digits after the comma)."""
+    if is_missing(value):
+        return DASH
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", THIN).replace(".", ",")
+
+
+def integer(value) -> str:
+    return number(value, 0)
+
+
+def share(value, decimals: int = 1) -> str:
+    """0.748 -> "74,8 %"; undefined -> "—"."""
+    if is_missing(value):
+        return DASH
+    return number(float(value) * 100, decimals) + NBSP + "%"
+
+
+def ratio(numerator, denominator) -> str:
+    """(845, 1129) -> "845 / 1 129"."""
+    return f"{integer(numerator)} / {integer(denominator)}"
+
+
+def share_with_n(numerator, denominator, decimals: int = 1) -> str:
+    """(579, 703) -> "82,4 % (579 / 703)"; a zero denominator -> "— (0 / 0)"."""
+    value = None if is_missing(denominator) or not denominator else numerator / denominator
+    return f"{share(value, decimals)} ({ratio(numerator, denominator)})"
+
+
+def euros(value, decimals: int = 0) -> str:
+    """421000 -> "421 000 €"."""
+    if is_missing(value):
+        return DASH
+    return number(value, decimals) + NBSP + "€"
+
+
+def signed_euros(value, decimals: int = 0) -> str:
+    """35.9 -> "+36 €"; -12 -> "−12 €"."""
+    if is_missing(value):
+        return DASH
+    sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
+    return sign + euros(abs(value), decimals)
+
+
+def day(value) -> str:
+    """A date -> "30/06/2009"."""
+    if is_missing(value):
+        return DASH
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, (datetime, pd.Timestamp)):
+        value = value.date()
+    return value.strftime("%d/%m/%Y")

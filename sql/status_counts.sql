@@ -1,0 +1,16 @@
+-- Households in scope per group and status (statuses in process order).
+-- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[]
+-- (NULL = all), $level 'operation' | 'phase' | 'building' | 'total'.
+SELECT
+    CASE $level
+        WHEN 'operation' THEN operation_code
+        WHEN 'phase' THEN operation_code || ' – phase ' || coalesce(CAST(phase_number AS VARCHAR), '?')
+        WHEN 'building' THEN building_code
+        ELSE 'total'
+    END AS group_key,
+    CAST(status AS VARCHAR) AS status,
+    enum_code(status) + 1 AS status_order,
+    count(*) AS households
+FROM scope_households($operations, $phases, $buildings)
+GROUP BY ALL
+ORDER BY group_key, status_order
