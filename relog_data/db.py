@@ -37,10 +37,10 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def migrations() -> list[tuple[int, Path]]:
+def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     """The numbered migration files, in order (`001_initial.sql` is version 1)."""
     found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for path in sorted(Path(directory).glob("*.sql")):
         number = int(path.name.split("_", 1)[0])
         found.append((number, path))
     numbers = [n for n, _ in found]
@@ -49,7 +49,7 @@ def migrations() -> list[tuple[int, Path]]:
     return found
 
 
-SCHEMA_VERSION = len(migrations())
+SCHEMA_VERSION = len(migrations())  # the schema version this code works with
 
 
 @lru_cache(maxsize=None)
@@ -84,9 +84,17 @@ class Database:
     schema in place, and creates a new database when `create=True`.
     """
 
-    def __init__(self, path: str | Path, read_only: bool = True, create: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        read_only: bool = True,
+        create: bool = False,
+        migrations_dir: Path = MIGRATIONS_DIR,
+    ):
         self.path = Path(path)
         self.read_only = read_only
+        self._migrations = migrations(migrations_dir)
+        self.latest_version = len(self._migrations)
         self._write_lock = threading.Lock()
         if not self.path.exists():
             if not create:
@@ -134,19 +142,19 @@ class Database:
             raise RelogError(
                 f"{self.path} n'est pas une base relog (aucune table de version de schéma)."
             )
-        if version > SCHEMA_VERSION:
+        if version > self.latest_version:
             raise RelogError(
                 f"La base {self.path} a été créée par une version plus récente de relog "
-                f"(schéma {version}, cette version connaît le schéma {SCHEMA_VERSION}). "
+                f"(schéma {version}, cette version connaît le schéma {self.latest_version}). "
                 "Mettez relog à jour."
             )
-        if version < SCHEMA_VERSION:
+        if version < self.latest_version:
             if self.read_only:
                 if version == 0:
                     raise RelogError(f"La base {self.path} est vide.")
                 raise RelogError(
                     f"La base {self.path} utilise le schéma {version}, antérieur au schéma "
-                    f"{SCHEMA_VERSION} de cette version. Mettez-la à jour avec "
+                    f"{self.latest_version} de cette version. Mettez-la à jour avec "
                     f"« python -m relog_data migrate --db {self.path} »."
                 )
             self._migrate(version)
@@ -162,7 +170,7 @@ class Database:
                     "CREATE TABLE schema_version ("
                     "version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
                 )
-            for number, path in migrations():
+            for number, path in self._migrations:
                 if number <= from_version:
                     continue
                 con.execute(path.read_text(encoding="utf-8"))

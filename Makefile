@@ -1,0 +1,37 @@
+# relog — two commands on a fresh machine:
+#   make run    set up .venv, build the demo database if there is none, start the app
+#   make test   same set-up, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     := $(or $(RELOG_DB),data/relog.duckdb)
+PORT   ?= 8501
+
+.PHONY: run test setup setup-dev demo
+
+run: setup $(DB)
+	RELOG_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: setup-dev $(DB)
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(VENV)/.installed
+	$(BIN)/python -m relog_data demo --db $(DB)
+
+# Rebuild the demo database from scratch.
+demo: setup
+	$(BIN)/python -m relog_data demo --db $(DB) --force
