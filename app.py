@@ -20,15 +20,26 @@ st.set_page_config(
 ui.load_css()
 st.logo(str(HERE / "assets" / "logo.svg"))
 
+PAGES = {
+    "Pilotage": [
+        st.Page(str(HERE / "pages" / "summary.py"), title="Synthèse",
+                icon=":material/dashboard:", url_path="synthese", default=True),
+    ],
+    "Référence": [
+        st.Page(str(HERE / "pages" / "glossary.py"), title="Définitions",
+                icon=":material/menu_book:", url_path="definitions"),
+    ],
+    "Administration": [
+        st.Page(str(HERE / "pages" / "data_import.py"), title="Import des données",
+                icon=":material/upload_file:", url_path="import"),
+    ],
+}
+
+# No url_path may equal a file name of pages/: until this script has run once
+# in the server, Streamlit resolves links against the files of pages/ (its
+# older multipage mode) and would run such a page alone, without this frame.
+page = st.navigation(PAGES)
 ui.database()  # a French error and stop when the database cannot be opened
 ui.demo_banner()
 ui.sidebar_filters()
-
-PAGES = [
-    st.Page(str(HERE / "pages" / "synthese.py"), title="Synthèse",
-            icon=":material/dashboard:", url_path="synthese", default=True),
-    st.Page(str(HERE / "pages" / "definitions.py"), title="Définitions",
-            icon=":material/menu_book:", url_path="definitions"),
-]
-
-st.navigation(PAGES).run()
+page.run()

@@ -39,15 +39,14 @@ def _token(path: str) -> int:
 
 
 @st.cache_resource(show_spinner=False)
-def _database(path: str, token: int) -> Database:
+def _database(path: str) -> Database:
     return Database(path, read_only=True)
 
 
 def database() -> Database:
     """The process's read-only database, or a French error and stop."""
-    path = db_path()
     try:
-        return _database(path, _token(path))
+        return _database(db_path())
     except RelogError as exc:
         st.error(str(exc))
         st.stop()
@@ -55,8 +54,7 @@ def database() -> Database:
 
 @st.cache_data(show_spinner=False)
 def _cached(function: str, path: str, token: int, args: tuple, kwargs: tuple):
-    db = _database(path, token)
-    return getattr(indicators, function)(db, *args, **dict(kwargs))
+    return getattr(indicators, function)(_database(path), *args, **dict(kwargs))
 
 
 def call(function: str, *args, **kwargs):

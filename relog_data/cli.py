@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="mettre à jour le schéma d'une base existante")
     p.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser("import", help="importer un classeur, des CSV, un dossier ou un .zip")
+    p.add_argument("paths", nargs="+", type=Path, metavar="FICHIER")
+    p.add_argument("--db", type=Path, default=None)
+    p.add_argument("--replace", action="append", default=[], metavar="FEUILLE",
+                   help="remplacer entièrement cette table (répétable)")
+    p.add_argument("--dry-run", action="store_true", help="tout contrôler sans rien écrire")
+
+    p = sub.add_parser("export", help="exporter toute la base en classeur .xlsx")
+    p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
+    p.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser("template", help="écrire un classeur vide à remplir")
+    p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
     return parser
 
 
@@ -82,4 +96,55 @@ def _cmd_migrate(args) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate}
+def _cmd_import(args) -> int:
+    from .importer import import_sources
+    from .sources import FileProblem, sources_from_paths
+
+    path = args.db or default_db_path()
+    try:
+        sources = sources_from_paths(args.paths)
+    except FileProblem as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    with Database(path, read_only=False, create=not path.exists()) as db:
+        report = import_sources(db, sources, replace=tuple(args.replace), dry_run=args.dry_run)
+    for p in report.problems:
+        where = " · ".join(x for x in (
+            p.file, p.sheet and f"feuille {p.sheet}", p.row and f"ligne {p.row}",
+            p.column and f"colonne {p.column}", p.value is not None and f"valeur « {p.value} »",
+        ) if x)
+        print(f"{p.severity.upper()} : {where} : {p.message}")
+    if report.unreadable:
+        return 2
+    if report.errors:
+        print(f"Import refusé : {len(report.errors)} erreur(s), la base n'a pas été modifiée.")
+        return 1
+    print(report.summary_frame().to_string(index=False))
+    if args.dry_run:
+        print("Contrôle terminé sans erreur (--dry-run : rien n'a été écrit).")
+    else:
+        print(f"Import réussi ({len(report.warnings)} avertissement(s)). "
+              f"Copie de la base avant import : {report.backup}")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .export import export_workbook
+
+    path = args.db or default_db_path()
+    with Database(path, read_only=True) as db:
+        export_workbook(db, args.out)
+    print(f"Export écrit : {args.out}")
+    return 0
+
+
+def _cmd_template(args) -> int:
+    from .export import write_template
+
+    write_template(args.out)
+    print(f"Modèle écrit : {args.out}")
+    return 0
+
+
+_COMMANDS = {"demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+             "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}

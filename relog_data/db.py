@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +76,41 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text or "conflicting" in text or "being used" in text
 
 
+class _SharedLock:
+    """Many readers or one writer (readers wait while the writer holds it)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def shared(self):
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
 class Database:
     """A relog database file.
 
@@ -93,6 +129,7 @@ class Database:
     ):
         self.path = Path(path)
         self.read_only = read_only
+        self._access = _SharedLock()
         self._migrations = migrations(migrations_dir)
         self.latest_version = len(self._migrations)
         self._write_lock = threading.Lock()
@@ -111,8 +148,10 @@ class Database:
         except duckdb.IOException as exc:
             if _is_lock_error(exc):
                 raise RelogError(
-                    f"La base {self.path} est utilisée par un autre programme "
-                    "(l'application relog ou un import en cours). Fermez-le puis recommencez."
+                    f"La base {self.path} est utilisée par un autre programme (l'application "
+                    "relog, ou un import en cours). Pour importer pendant que l'application "
+                    "tourne, passez par sa page « Import des données » ; sinon arrêtez "
+                    "l'application, puis relancez la commande."
                 ) from exc
             raise RelogError(
                 f"Impossible d'ouvrir {self.path} : ce n'est pas une base DuckDB lisible."
@@ -133,7 +172,7 @@ class Database:
         )
         if "schema_version" not in tables:
             return 0 if not tables else None
-        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
         return int(row[0]) if row and row[0] is not None else 0
 
     def _check_schema(self) -> None:
@@ -201,19 +240,36 @@ class Database:
         if missing:
             raise TypeError(f"Missing SQL parameters: {sorted(missing)}")
         args = {k: _param(v) for k, v in params.items() if k in wanted}
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, args).df()
-        finally:
-            cur.close()
+        with self._access.shared():
+            cur = self.cursor()
+            try:
+                return cur.execute(sql, args).df()
+            finally:
+                cur.close()
 
-    def setting(self, key: str) -> str | None:
-        cur = self.cursor()
-        try:
-            row = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchone()
-        finally:
-            cur.close()
-        return row[0] if row else None
+    @contextmanager
+    def write_access(self):
+        """A writable Database on the same file, for the app's import page.
+
+        The app reads through a read-only connection, and DuckDB does not let
+        one process hold the same file both read-only and read-write: queries
+        of other sessions wait while this connection is swapped for a writable
+        one, then they see the new data."""
+        if not self.read_only:
+            yield self
+            return
+        with self._access.exclusive():
+            self._con.close()
+            try:
+                writable = Database(self.path, read_only=False)
+            except BaseException:
+                self._con = duckdb.connect(str(self.path), read_only=True)
+                raise
+            try:
+                yield writable
+            finally:
+                writable.close()
+                self._con = duckdb.connect(str(self.path), read_only=True)
 
     # -- writes ---------------------------------------------------------------
     def writer(self) -> "_Writer":
@@ -222,6 +278,11 @@ class Database:
         if self.read_only:
             raise RelogError("Cette base est ouverte en lecture seule.")
         return _Writer(self)
+
+    def checkpoint(self) -> None:
+        """Write everything committed into the main database file."""
+        with self._write_lock:
+            self._con.execute("CHECKPOINT")
 
     def close(self) -> None:
         self._con.close()

@@ -21,6 +21,17 @@ class Column:
     required: bool = False
     codes: c.CodeList | None = None
     description: str = ""
+    minimum: float | None = None  # smallest allowed value (numbers)
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Columns of a table that must name a row of another table."""
+
+    columns: tuple[str, ...]
+    table: str
+    target: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -37,8 +48,16 @@ class Table:
         raise KeyError(name)
 
 
-def _col(name, french, kind, required=False, codes=None, description=""):
-    return Column(name, french, kind, required, codes, description)
+def _col(name, french, kind, required=False, codes=None, description="", minimum=None,
+         maximum=None):
+    if minimum is None and kind == "decimal" and name not in ("latitude", "longitude"):
+        minimum = 0  # amounts and surfaces are never negative
+    if maximum is None:  # what the database column can hold
+        if kind == "int":
+            maximum = 2_147_483_647
+        elif kind == "decimal" and name not in ("latitude", "longitude"):
+            maximum = 999_999.99 if name == "surface_m2" else 99_999_999.99
+    return Column(name, french, kind, required, codes, description, minimum, maximum)
 
 
 OPERATIONS = Table(
@@ -52,9 +71,9 @@ OPERATIONS = Table(
         _col("insee_code", "code_insee", "text"),
         _col("intervention_type", "type_intervention", "code", True, c.INTERVENTION_TYPE),
         _col("management_mode", "mode_conduite", "code", False, c.MANAGEMENT_MODE),
-        _col("latitude", "latitude", "decimal"),
-        _col("longitude", "longitude", "decimal"),
-        _col("households_planned", "menages_a_reloger_prevus", "int"),
+        _col("latitude", "latitude", "decimal", minimum=-90, maximum=90),
+        _col("longitude", "longitude", "decimal", minimum=-180, maximum=180),
+        _col("households_planned", "menages_a_reloger_prevus", "int", minimum=0),
         _col("start_date", "date_debut", "date"),
         _col("planned_end_date", "date_fin_prevue", "date"),
     ),
@@ -66,13 +85,13 @@ PHASES = Table(
     ("operation_code", "phase_number"),
     (
         _col("operation_code", "code_operation", "text", True),
-        _col("phase_number", "numero_phase", "int", True),
+        _col("phase_number", "numero_phase", "int", True, minimum=1),
         _col("label", "libelle", "text"),
         _col("planned_start", "date_debut_prevue", "date", True),
         _col("planned_end", "date_fin_prevue", "date", True),
         _col("actual_start", "date_debut_reelle", "date"),
         _col("actual_end", "date_fin_reelle", "date"),
-        _col("households_planned", "menages_prevus", "int"),
+        _col("households_planned", "menages_prevus", "int", minimum=0),
     ),
 )
 
@@ -83,13 +102,13 @@ BUILDINGS = Table(
     (
         _col("building_code", "code_batiment", "text", True),
         _col("operation_code", "code_operation", "text", True),
-        _col("phase_number", "numero_phase", "int"),
+        _col("phase_number", "numero_phase", "int", minimum=1),
         _col("name", "nom", "text", True),
-        _col("dwellings", "nb_logements", "int", True),
+        _col("dwellings", "nb_logements", "int", True, minimum=0),
         _col("landlord", "bailleur", "text", True),
         _col("address", "adresse", "text"),
-        _col("latitude", "latitude", "decimal"),
-        _col("longitude", "longitude", "decimal"),
+        _col("latitude", "latitude", "decimal", minimum=-90, maximum=90),
+        _col("longitude", "longitude", "decimal", minimum=-180, maximum=180),
         _col("planned_demolition", "date_demolition_prevue", "date"),
         _col("actual_demolition", "date_demolition_reelle", "date"),
     ),
@@ -103,9 +122,9 @@ HOUSEHOLDS = Table(
         _col("household_id", "id_menage", "text", True),
         _col("building_code", "code_batiment", "text", True),
         _col("holder_name", "nom_titulaire", "text"),
-        _col("persons", "nb_personnes", "int", True),
+        _col("persons", "nb_personnes", "int", True, minimum=1),
         _col("composition", "composition", "code", False, c.COMPOSITION),
-        _col("holder_age", "age_titulaire", "int"),
+        _col("holder_age", "age_titulaire", "int", minimum=0, maximum=130),
         _col("income_bracket", "tranche_revenus", "code", False, c.INCOME_BRACKET),
         _col("current_typology", "typologie_actuelle", "code", False, c.TYPOLOGY),
         _col("wanted_typology", "typologie_souhaitee", "code", False, c.TYPOLOGY),
@@ -127,7 +146,7 @@ OFFERS = Table(
     ("household_id", "rank"),
     (
         _col("household_id", "id_menage", "text", True),
-        _col("rank", "rang", "int", True),
+        _col("rank", "rang", "int", True, minimum=1),
         _col("offer_date", "date_proposition", "date", True),
         _col("vacancy_id", "id_logement", "text"),
         _col("landlord", "bailleur", "text", True),
@@ -151,8 +170,8 @@ MOVES = Table(
         _col("address", "adresse", "text"),
         _col("commune", "commune", "text", True),
         _col("insee_code", "code_insee", "text"),
-        _col("latitude", "latitude", "decimal"),
-        _col("longitude", "longitude", "decimal"),
+        _col("latitude", "latitude", "decimal", minimum=-90, maximum=90),
+        _col("longitude", "longitude", "decimal", minimum=-180, maximum=180),
         _col("landlord", "bailleur", "text"),
         _col("housing_type", "type_parc", "code", False, c.HOUSING_TYPE),
         _col("typology", "typologie", "code", False, c.TYPOLOGY),
@@ -176,8 +195,8 @@ VACANCIES = Table(
         _col("commune", "commune", "text", True),
         _col("insee_code", "code_insee", "text"),
         _col("address", "adresse", "text"),
-        _col("latitude", "latitude", "decimal"),
-        _col("longitude", "longitude", "decimal"),
+        _col("latitude", "latitude", "decimal", minimum=-90, maximum=90),
+        _col("longitude", "longitude", "decimal", minimum=-180, maximum=180),
         _col("typology", "typologie", "code", True, c.TYPOLOGY),
         _col("surface_m2", "surface_m2", "decimal"),
         _col("rent", "loyer", "decimal"),
@@ -223,7 +242,7 @@ SURVEY = Table(
     ("household_id", "wave"),
     (
         _col("household_id", "id_menage", "text", True),
-        _col("wave", "vague", "int", True),
+        _col("wave", "vague", "int", True, minimum=1),
         _col("survey_date", "date_enquete", "date", True),
         *(
             _col(name, name, "code", False, scale, wording)
@@ -246,3 +265,25 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+_HOUSEHOLD = Reference(("household_id",), "households", ("household_id",))
+
+# What each table refers to (a value must name a row of the target table, in the
+# same import or already in the database). Empty values refer to nothing.
+REFERENCES: dict[str, tuple[Reference, ...]] = {
+    "operations": (),
+    "phases": (Reference(("operation_code",), "operations", ("operation_code",)),),
+    "buildings": (
+        Reference(("operation_code",), "operations", ("operation_code",)),
+        Reference(("operation_code", "phase_number"), "phases", ("operation_code", "phase_number")),
+    ),
+    "households": (
+        Reference(("building_code",), "buildings", ("building_code",)),
+        Reference(("origin_household_id",), "households", ("household_id",)),
+    ),
+    "vacancies": (),
+    "offers": (_HOUSEHOLD, Reference(("vacancy_id",), "vacancies", ("vacancy_id",))),
+    "moves": (_HOUSEHOLD,),
+    "followups": (_HOUSEHOLD,),
+    "survey_answers": (_HOUSEHOLD,),
+}

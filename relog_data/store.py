@@ -16,10 +16,13 @@ _DTYPES = {
 }
 
 
-def typed_frame(table: Table, records: list[dict]) -> pd.DataFrame:
+def typed_frame(table: Table, records: list[dict] | pd.DataFrame) -> pd.DataFrame:
     """A DataFrame with exactly the table's columns, in order, typed for
     loading (missing values as <NA>, dates as datetime64)."""
-    frame = pd.DataFrame.from_records(records, columns=[c.name for c in table.columns])
+    if isinstance(records, pd.DataFrame):
+        frame = records.reindex(columns=[c.name for c in table.columns])
+    else:
+        frame = pd.DataFrame.from_records(records, columns=[c.name for c in table.columns])
     for col in table.columns:
         if col.kind == "date":
             frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[s]")

@@ -50,6 +50,7 @@ def streamlit_server(db_path: Path):
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"Streamlit did not start: see {log.name}")
             time.sleep(0.3)
+        _warm_up(url)
         yield url
     finally:
         proc.terminate()
@@ -89,6 +90,16 @@ def browser_page(width: int = 1400, height: int = 1800):
             yield page
         finally:
             browser.close()
+
+
+def _warm_up(url: str) -> None:
+    """Run the app once. Because a pages/ folder sits beside app.py, Streamlit
+    serves the first session of a new server in its older multipage mode, and
+    until app.py's router has run once it answers a link to another page with a
+    "Page not found" dialog."""
+    with browser_page() as page:
+        page.goto(url + "/")
+        wait_for_app(page, "Pilotage")  # a section of app.py's own navigation
 
 
 def wait_for_app(page, text: str, timeout: float = 60_000) -> None:

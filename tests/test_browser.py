@@ -38,3 +38,36 @@ def test_definitions_in_browser(server):
         page.screenshot(path=str(ARTIFACTS / "definitions.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked
+
+
+def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
+    import shutil
+
+    import xlsxwriter
+
+    from relog_data.db import Database
+
+    db_path = tmp_path / "upload.duckdb"
+    shutil.copy(small_db_path, db_path)
+    workbook = tmp_path / "suivi.xlsx"
+    book = xlsxwriter.Workbook(str(workbook))
+    sheet = book.add_worksheet("suivis")
+    sheet.write_row(0, 0, ["id_menage", "date_contact", "type_contact"])
+    sheet.write_row(1, 0, ["H2", "05/05/2009", "visite à domicile"])
+    sheet.write_row(2, 0, ["H9", "06/05/2009", "téléphone"])
+    book.close()
+    with streamlit_server(db_path) as url, browser_page() as page:
+        page.goto(url + "/import")
+        wait_for_app(page, "Historique des imports")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(workbook))
+        page.get_by_role("button", name="Contrôler les fichiers").click()
+        page.get_by_text("Contrôle réussi").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Importer", exact=True).click()
+        page.get_by_text("Import réussi").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.blocked == [], page.blocked
+    with Database(db_path) as db:
+        contacts = db.query_text("SELECT household_id FROM followups ORDER BY 1")
+        assert contacts["household_id"].tolist() == ["H1", "H2", "H9"]
+        assert len(db.query("import_history")) == 1

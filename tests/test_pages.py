@@ -84,7 +84,7 @@ def test_filter_on_phase_2(app):
 
 
 def test_definitions_page_lists_every_indicator(app):
-    app.switch_page("pages/definitions.py").run()
+    app.switch_page("pages/glossary.py").run()
     assert not app.exception
     text = " ".join(m.value for m in app.markdown)
     defs = ind.definitions()
@@ -100,3 +100,17 @@ def test_missing_database_gives_a_french_error(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert "Base de données introuvable" in at.error[0].value
+
+
+def test_import_page_renders_history_and_downloads(app):
+    app.switch_page("pages/data_import.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Import des données"
+    assert "Historique des imports" in [h.value for h in app.subheader]
+    assert "Aucun import pour l'instant." in [c.value for c in app.caption]
+    labels = [b.label for b in app.get("download_button")]
+    assert "Télécharger le modèle vide (.xlsx)" in labels
+    app.button[0].click().run()  # "Préparer l'export complet de la base"
+    assert not app.exception
+    labels = [b.label for b in app.get("download_button")]
+    assert "Télécharger l'export (.xlsx)" in labels

@@ -1,0 +1,125 @@
+"""Import des données: upload, check (dry run), commit, history, template and
+export downloads. Reserved to administrators once access control exists:
+everything it does goes through relog_data.importer / relog_data.export."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import importer, model
+from relog_data.errors import RelogError
+from relog_data.export import export_workbook, write_template
+from relog_data.sources import Source
+
+st.title("Import des données")
+st.markdown(
+    "Déposez le classeur de suivi (.xlsx, une feuille par table), des fichiers CSV (un par "
+    "table, nommés comme la feuille) ou une archive .zip de ces fichiers. Les fichiers "
+    "partiels sont acceptés : les lignes absentes sont conservées, les lignes existantes sont "
+    "mises à jour par leur clé. **Rien n'est écrit tant qu'il reste une erreur.**"
+)
+
+
+@st.cache_data(show_spinner=False)
+def _template_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return write_template(Path(folder) / "modele.xlsx").read_bytes()
+
+
+def _export_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return export_workbook(ui.database(), Path(folder) / "export.xlsx").read_bytes()
+
+
+col1, col2 = st.columns(2)
+with col1:
+    st.download_button("Télécharger le modèle vide (.xlsx)", _template_bytes(),
+                       file_name="relog-modele.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+with col2:
+    if st.button("Préparer l'export complet de la base", icon=":material/table_view:"):
+        st.session_state["import_export_bytes"] = _export_bytes()
+    if "import_export_bytes" in st.session_state:
+        st.download_button("Télécharger l'export (.xlsx)", st.session_state["import_export_bytes"],
+                           file_name=f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx",
+                           icon=":material/download:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+uploads = st.file_uploader("Fichiers à importer", type=["xlsx", "csv", "zip"],
+                           accept_multiple_files=True, key="import_files")
+with st.expander("Options"):
+    replace = st.multiselect(
+        "Remplacer entièrement ces feuilles (les lignes absentes du fichier seront supprimées)",
+        options=[t.sheet for t in model.TABLES], key="import_replace")
+
+
+def _run(dry_run: bool):
+    sources = [Source(f.name, f.getvalue()) for f in uploads]
+    bar = st.progress(0.0, text="Lecture des fichiers")
+    try:
+        with ui.database().write_access() as writable:
+            report = importer.import_sources(
+                writable, sources, replace=tuple(replace), dry_run=dry_run,
+                user="application relog",
+                progress=lambda fraction, message: bar.progress(fraction, text=message))
+    except RelogError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return None
+    bar.empty()
+    return report
+
+
+def _show_report(report) -> None:
+    if report.summary:
+        st.dataframe(report.summary_frame(), hide_index=True, width="stretch")
+    problems = report.problems_frame()
+    if len(problems):
+        n_err, n_warn = len(report.errors), len(report.warnings)
+        st.markdown(f"**{n_err} erreur(s), {n_warn} avertissement(s)**")
+        st.dataframe(problems, hide_index=True, width="stretch")
+        st.download_button("Télécharger la liste (CSV)",
+                           problems.to_csv(index=False, sep=";").encode("utf-8-sig"),
+                           file_name="relog-controle-import.csv", mime="text/csv",
+                           icon=":material/download:")
+
+
+done = st.session_state.pop("import_done", None)
+if done is not None:
+    st.success(f"Import réussi. Copie de la base avant import : {done.backup}")
+    _show_report(done)
+
+if uploads:
+    if st.button("Contrôler les fichiers", type="primary", icon=":material/fact_check:"):
+        st.session_state["import_preview"] = _run(dry_run=True)
+        st.session_state["import_preview_names"] = [(f.name, f.size) for f in uploads]
+    preview = st.session_state.get("import_preview")
+    same_files = st.session_state.get("import_preview_names") == [(f.name, f.size) for f in uploads]
+    if preview is not None and same_files:
+        if preview.errors:
+            st.error("Import impossible : corrigez les erreurs ci-dessous puis déposez à nouveau "
+                     "les fichiers. La base n'a pas été modifiée.")
+        else:
+            st.success("Contrôle réussi. Voici ce que l'import changerait :")
+        _show_report(preview)
+        if not preview.errors and st.button("Importer", type="primary",
+                                            icon=":material/upload:"):
+            report = _run(dry_run=False)
+            if report is not None and report.committed:
+                st.cache_data.clear()  # every page shows the new data
+                for key in ("import_preview", "import_export_bytes", "import_files"):
+                    st.session_state.pop(key, None)
+                st.session_state["import_done"] = report
+                st.rerun()
+            elif report is not None:
+                st.error("Import refusé : la base n'a pas été modifiée.")
+                _show_report(report)
+
+st.subheader("Historique des imports")
+history = importer.history_table(ui.database())
+if history.empty:
+    st.caption("Aucun import pour l'instant.")
+else:
+    st.dataframe(history, hide_index=True, width="stretch")
