@@ -435,6 +435,8 @@ def _replace(cur, parsed: dict[str, _Parsed], replaced: list[str], report) -> di
 
 def _map_checks(checks: pd.DataFrame, parsed: dict[str, _Parsed], report) -> None:
     """Problems found by sql/checks.sql, attached to the file rows they concern."""
+    if checks.empty:
+        return
     by_sheet = {}
     for item in parsed.values():
         index = {}
