@@ -25,6 +25,10 @@ PAGES = {
         st.Page(str(HERE / "pages" / "summary.py"), title="Synthèse",
                 icon=":material/dashboard:", url_path="synthese", default=True),
     ],
+    "Évaluation": [
+        st.Page(str(HERE / "pages" / "satisfaction.py"), title="Satisfaction",
+                icon=":material/sentiment_satisfied:", url_path="enquete-satisfaction"),
+    ],
     "Référence": [
         st.Page(str(HERE / "pages" / "glossary.py"), title="Définitions",
                 icon=":material/menu_book:", url_path="definitions"),

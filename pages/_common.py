@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import fmt, indicators
+from relog_data import fmt, indicators, survey
 from relog_data.db import Database, default_db_path
 from relog_data.errors import RelogError
 
@@ -52,15 +52,25 @@ def database() -> Database:
         st.stop()
 
 
+_MODULES = {"indicators": indicators, "survey": survey}
+
+
 @st.cache_data(show_spinner=False)
-def _cached(function: str, path: str, token: int, args: tuple, kwargs: tuple):
-    return getattr(indicators, function)(_database(path), *args, **dict(kwargs))
+def _cached(module: str, function: str, path: str, token: int, args: tuple, kwargs: tuple):
+    return getattr(_MODULES[module], function)(_database(path), *args, **dict(kwargs))
+
+
+def call_module(module: str, function: str, *args, **kwargs):
+    """relog_data.<module>.<function>(db, *args, **kwargs), cached per database
+    state (the cache key holds the file's modification time)."""
+    path = db_path()
+    kw = tuple(sorted(kwargs.items()))
+    return _cached(module, function, path, _token(path), args, kw)
 
 
 def call(function: str, *args, **kwargs):
-    """indicators.<function>(db, *args, **kwargs), cached per database state."""
-    path = db_path()
-    return _cached(function, path, _token(path), args, tuple(sorted(kwargs.items())))
+    """indicators.<function>(db, *args, **kwargs), cached."""
+    return call_module("indicators", function, *args, **kwargs)
 
 
 def current_scope() -> indicators.Scope:

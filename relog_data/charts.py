@@ -15,16 +15,23 @@ from .codes import HOUSEHOLD_STATUS, STATUS_COLOURS
 FONT = "DejaVu Sans, Source Sans Pro, Arial, sans-serif"
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False) -> go.Figure:
+    legend = {"orientation": "h", "x": 0, "title": None, "traceorder": "normal"}
+    if legend_on_top:  # between the title and the plot
+        legend.update(yanchor="bottom", y=1.0)
+        top = 85
+    else:
+        legend.update(yanchor="top", y=-0.12)
+        top = 50
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
+               "font": {"size": 16}},
         separators=",\u202f",  # French: decimal comma, narrow no-break space
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
         plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "title": None,
-                "traceorder": "normal"},
+        legend=legend,
     )
     return fig
 
@@ -66,3 +73,88 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str) -> go.
                      gridcolor="#E4E7EB")
     title = f"Ménages par statut et par opération au {as_of} (n = {fmt.integer(total)})"
     return _layout(fig, title, height=190 + 46 * max(1, len(groups)))
+
+
+# Diverging scales: positive answers in blues, negative ones in oranges
+# (colour-blind-safe), the stronger the colour the further from the centre.
+_POSITIVE = ("#0072B2", "#56B4E9")  # strongest first
+_NEGATIVE = ("#E69F00", "#D55E00")  # nearest the centre first
+
+
+def diverging_answers(dist: pd.DataFrame, scale, satisfied: frozenset, title: str) -> go.Figure:
+    """One horizontal bar per wave: the share of each answer among the non-empty
+    ones, satisfied answers to the right of zero and the others to the left, in
+    the scale's order; n and the number of empty answers in the axis label.
+
+    `dist` has wave, answer (None = empty) and count for one question."""
+    positives = [v for v in scale.values if v in satisfied]
+    negatives = [v for v in scale.values if v not in satisfied]
+    waves = sorted(int(w) for w in dist["wave"].unique())
+    labels, totals = [], {}
+    for wave in waves:
+        rows = dist[dist["wave"] == wave]
+        answered = int(rows.loc[rows["answer"].notna(), "count"].sum())
+        empty = int(rows.loc[rows["answer"].isna(), "count"].sum())
+        totals[wave] = answered
+        labels.append(f"Vague {wave} (n = {fmt.integer(answered)}"
+                      + (f", {fmt.integer(empty)} sans réponse)" if empty else ")"))
+    fig = go.Figure()
+
+    def share(wave, value):
+        rows = dist[(dist["wave"] == wave) & (dist["answer"] == value)]
+        count = int(rows["count"].sum())
+        return (count / totals[wave] * 100 if totals[wave] else 0.0), count
+
+    # nearest the centre drawn first on each side
+    for i, value in enumerate(reversed(positives)):
+        colour = _POSITIVE[::-1][i % 2] if len(positives) > 1 else _POSITIVE[0]
+        values = [share(w, value) for w in waves]
+        fig.add_bar(y=labels, x=[v[0] for v in values], name=value, orientation="h",
+                    marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
+                    text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
+                    textposition="inside", insidetextanchor="middle", textangle=0,
+                    hovertemplate="%{y}<br>" + value + " : %{customdata} (%{x:.0f} %)<extra></extra>")
+    for i, value in enumerate(negatives):
+        colour = _NEGATIVE[i % 2] if len(negatives) > 1 else _NEGATIVE[1]
+        values = [share(w, value) for w in waves]
+        fig.add_bar(y=labels, x=[-v[0] for v in values], name=value, orientation="h",
+                    marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
+                    text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
+                    textposition="inside", insidetextanchor="middle", textangle=0,
+                    hovertemplate="%{y}<br>" + value + " : %{customdata}<extra></extra>")
+    fig.update_layout(barmode="relative", uniformtext={"minsize": 10, "mode": "hide"})
+    fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100],
+                     ticktext=["100\u00a0%", "50\u00a0%", "0", "50\u00a0%", "100\u00a0%"],
+                     zeroline=True, zerolinecolor="#1F2933", gridcolor="#E4E7EB")
+    fig.update_yaxes(autorange="reversed", title=None)
+    return _layout(fig, title, height=170 + 45 * len(waves), legend_on_top=True)
+
+
+def satisfaction_heatmap(shares: pd.DataFrame, labels: dict[str, str], title: str,
+                         min_group: int) -> go.Figure:
+    """Questions x waves: satisfied share, with n in each cell; cells under
+    `min_group` answers are left blank ("effectif trop faible")."""
+    questions = list(labels)
+    waves = sorted(int(w) for w in shares["wave"].unique())
+    z, text = [], []
+    for q in questions:
+        row_z, row_t = [], []
+        for w in waves:
+            cell = shares[(shares["question"] == q) & (shares["wave"] == w)]
+            n = 0 if cell.empty else int(cell["n_answers"].iloc[0])
+            if n < min_group or pd.isna(cell["satisfied_share"].iloc[0]):
+                row_z.append(None)
+                row_t.append("effectif trop faible" if n else "—")
+            else:
+                value = float(cell["satisfied_share"].iloc[0])
+                row_z.append(value * 100)
+                row_t.append(f"{fmt.share(value, 0)}<br>n = {fmt.integer(n)}")
+        z.append(row_z)
+        text.append(row_t)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"Vague {w}" for w in waves], y=[labels[q] for q in questions],
+        text=text, texttemplate="%{text}", zmin=0, zmax=100, colorscale="Blues",
+        colorbar={"title": "% satisfaits", "ticksuffix": "\u00a0%"},
+        hovertemplate="%{y} – %{x}<br>%{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=120 + 52 * len(questions))

@@ -179,7 +179,7 @@ def definitions() -> pd.DataFrame:
                     last_field = name
                 continue
             cont = _CONT.match(line)
-            if cont and current is not None and last_field:
+            if cont and cont.group(1).strip() and current is not None and last_field:
                 current[last_field] += " " + cont.group(1).strip()
                 continue
             current, last_field = None, None

@@ -71,3 +71,16 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
         contacts = db.query_text("SELECT household_id FROM followups ORDER BY 1")
         assert contacts["household_id"].tolist() == ["H1", "H2", "H9"]
         assert len(db.query("import_history")) == 1
+
+
+def test_satisfaction_in_browser(server):
+    with browser_page(height=2400) as page:
+        page.goto(server + "/enquete-satisfaction")
+        wait_for_app(page, "Satisfaction des ménages relogés")
+        page.locator(".js-plotly-plot").nth(3).wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "satisfaction.png"), full_page=True)
+        # the heat-map and one diverging chart per question
+        assert page.locator(".js-plotly-plot").count() == 8
+        assert page.get_by_text("points entre la vague 1 et la vague 2").count() >= 7
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.blocked == [], page.blocked

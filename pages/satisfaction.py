@@ -1,0 +1,114 @@
+"""Satisfaction: survey waves compared, with n and 95 % intervals."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import charts, fmt, survey
+from relog_data.codes import SATISFIED_ANSWERS
+from relog_data.model import SURVEY_QUESTIONS
+
+scope = ui.current_scope()
+st.title("Satisfaction des ménages relogés")
+st.html(f'<p class="relog-asof">Données au {ui.as_of_text()} · {ui.scope_caption(scope)}</p>')
+
+shares = ui.call_module("survey", "shares", scope)
+if shares.empty:
+    st.info("Aucune réponse à l'enquête de satisfaction dans ce périmètre.")
+    st.stop()
+
+waves = sorted(int(w) for w in shares["wave"].unique())
+wave_info = ui.call_module("survey", "waves", scope)
+col_a, col_b, _ = st.columns([1, 1, 2])
+wave_a = col_a.selectbox("Vague de référence", waves, index=0, key="sat_wave_a",
+                         format_func=lambda w: f"Vague {w}")
+wave_b = col_b.selectbox("Vague comparée", waves, index=len(waves) - 1, key="sat_wave_b",
+                         format_func=lambda w: f"Vague {w}")
+
+# -- waves: response and timing ------------------------------------------------------------
+st.subheader("Les vagues d'enquête")
+wave_table = pd.DataFrame({
+    "Vague": [f"Vague {int(w)}" for w in wave_info["wave"]],
+    "Enquête": [f"du {fmt.day(a)} au {fmt.day(b)}"
+                for a, b in zip(wave_info["first_survey_date"], wave_info["last_survey_date"])],
+    "Répondants": [fmt.integer(v) for v in wave_info["respondents"]],
+    "Taux de réponse": [f"{fmt.share(r)} ({fmt.ratio(n, d)} relogés avant l'enquête)"
+                        for r, n, d in zip(wave_info["response_rate"], wave_info["respondents"],
+                                           wave_info["rehoused_before"])],
+    "Délai médian depuis le relogement": [
+        "—" if pd.isna(m) else f"{fmt.number(m, 1)} mois"
+        for m in wave_info["median_months_since_move"]],
+})
+st.dataframe(wave_table, hide_index=True, width="stretch")
+warning = survey.timing_warning(wave_info, wave_a, wave_b)
+if warning:
+    st.warning(warning)
+
+# -- overview ------------------------------------------------------------------------------------
+st.subheader(f"Part de ménages satisfaits : vague {wave_a} et vague {wave_b}")
+table = survey.comparison_table(shares, wave_a, wave_b)
+st.dataframe(table.drop(columns="question"), hide_index=True, width="stretch")
+st.caption(
+    "Entre crochets : intervalle de confiance à 95 % (Wilson). Écart testé par le test exact "
+    "de Fisher (bilatéral, adapté aux petits échantillons) ; significatif si p < 0,05. "
+    f"Les groupes de moins de {survey.MIN_GROUP} répondants ne sont pas montrés. "
+    "Les non-réponses sont exclues des dénominateurs."
+)
+labels = {name: wording for name, _, wording in SURVEY_QUESTIONS}
+st.plotly_chart(
+    charts.satisfaction_heatmap(shares, labels, f"Part de satisfaits par question et par vague "
+                                f"(au {ui.as_of_text()})", survey.MIN_GROUP),
+    width="stretch", config={"displaylogo": False})
+
+# -- per question --------------------------------------------------------------------------------
+st.subheader("Réponses par question")
+dist = ui.call_module("survey", "distribution", scope)
+for name, scale, wording in SURVEY_QUESTIONS:
+    rows = dist[(dist["question"] == name) & dist["wave"].isin([wave_a, wave_b])]
+    answered = rows[rows["answer"].notna()].groupby("wave")["count"].sum()
+    if answered.empty or answered.min() < survey.MIN_GROUP:
+        st.markdown(f"**{wording}** — effectif trop faible")
+        continue
+    st.plotly_chart(
+        charts.diverging_answers(rows, scale, SATISFIED_ANSWERS, wording),
+        width="stretch", config={"displaylogo": False}, key=f"sat_{name}")
+    st.caption(survey.compare(shares, name, wave_a, wave_b)["text"])
+
+# -- breakdowns ------------------------------------------------------------------------------------
+st.subheader("Détail par groupe")
+dimension = st.radio("Regrouper par", list(survey.DIMENSIONS),
+                     format_func=survey.DIMENSIONS.get, horizontal=True, key="sat_dimension")
+detail = ui.call_module("survey", "breakdown", scope, dimension,
+                        ui.operation_labels() if dimension == "operation" else None)
+detail = detail[detail["wave"].isin([wave_a, wave_b])]
+shown = pd.DataFrame({
+    "Question": detail["label"],
+    "Vague": [f"Vague {int(w)}" for w in detail["wave"]],
+    survey.DIMENSIONS[dimension]: detail["group"],
+    "Satisfaits": ["effectif trop faible" if s else fmt.share(v, 0)
+                   for s, v in zip(detail["suppressed"], detail["satisfied_share"])],
+    "Répondants": ["< 5" if s else fmt.integer(n)
+                   for s, n in zip(detail["suppressed"], detail["n_answers"])],
+})
+st.dataframe(shown, hide_index=True, width="stretch")
+
+# -- download --------------------------------------------------------------------------------------
+small = shares["n_answers"] < survey.MIN_GROUP
+export = shares.assign(
+    n_answers=shares["n_answers"].where(~small), n_satisfied=shares["n_satisfied"].where(~small),
+    n_empty=shares["n_empty"].where(~small),
+    satisfied_share=shares["satisfied_share"].where(~small),
+    ci_low=shares["ci_low"].where(~small), ci_high=shares["ci_high"].where(~small),
+)
+export = export.assign(
+    satisfied_share=export["satisfied_share"].round(4), ci_low=export["ci_low"].round(4),
+    ci_high=export["ci_high"].round(4)
+).rename(columns={"question": "question", "label": "libellé", "wave": "vague",
+                  "n_answers": "réponses", "n_empty": "sans réponse",
+                  "n_satisfied": "satisfaits", "satisfied_share": "part satisfaits",
+                  "ci_low": "IC95 bas", "ci_high": "IC95 haut",
+                  "first_survey_date": "première date d'enquête"})
+st.download_button("Télécharger les chiffres (CSV)",
+                   export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+                   file_name="relog-satisfaction.csv", mime="text/csv",
+                   icon=":material/download:")
