@@ -24,6 +24,12 @@ PAGES = {
     "Pilotage": [
         st.Page(str(HERE / "pages" / "summary.py"), title="Synthèse",
                 icon=":material/dashboard:", url_path="synthese", default=True),
+        st.Page(str(HERE / "pages" / "progress.py"), title="Avancement",
+                icon=":material/trending_up:", url_path="avancement"),
+        st.Page(str(HERE / "pages" / "schedule.py"), title="Calendrier",
+                icon=":material/calendar_month:", url_path="calendrier"),
+        st.Page(str(HERE / "pages" / "quality.py"), title="Qualité du relogement",
+                icon=":material/verified:", url_path="qualite"),
     ],
     "Évaluation": [
         st.Page(str(HERE / "pages" / "satisfaction.py"), title="Satisfaction",

@@ -4,6 +4,7 @@ the sidebar filters, the demo banner. UI only: no SQL and no indicator here."""
 from __future__ import annotations
 
 import html
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -17,6 +18,12 @@ ASSETS = ROOT / "assets"
 
 KEY_OPERATIONS = "filter_operations"
 KEY_PHASES = "filter_phases"
+KEY_LANDLORDS = "filter_landlords"
+KEY_AS_OF = "filter_as_of"
+KEY_REFERENCE = "filter_reference"
+# Query-string names: a link sent before a meeting opens exactly that view.
+URL_KEYS = {KEY_OPERATIONS: "operation", KEY_PHASES: "phase", KEY_LANDLORDS: "bailleur",
+            KEY_AS_OF: "date", KEY_REFERENCE: "reference"}
 
 
 def load_css() -> None:
@@ -74,9 +81,17 @@ def call(function: str, *args, **kwargs):
 
 
 def current_scope() -> indicators.Scope:
+    """The sidebar's scope, at its as-of date."""
     ops = tuple(st.session_state.get(KEY_OPERATIONS) or ())
     phases = tuple(int(p) for p in (st.session_state.get(KEY_PHASES) or ()))
-    return indicators.Scope(operations=ops, phases=phases)
+    landlords = tuple(st.session_state.get(KEY_LANDLORDS) or ())
+    as_of = st.session_state.get(KEY_AS_OF) or call("data_date")
+    return indicators.Scope(operations=ops, phases=phases, landlords=landlords, as_of=as_of)
+
+
+def reference_date() -> date | None:
+    """The date of the previous meeting ("séance précédente")."""
+    return st.session_state.get(KEY_REFERENCE)
 
 
 def operation_labels() -> dict[str, str]:
@@ -85,28 +100,88 @@ def operation_labels() -> dict[str, str]:
     return dict(zip(ops["code"], ops["label"]))
 
 
+def _read_url(options: dict[str, list]) -> None:
+    """Once per session: the filters given in the link."""
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    params = st.query_params
+    for key, name in URL_KEYS.items():
+        values = params.get_all(name)
+        if not values:
+            continue
+        if key in (KEY_AS_OF, KEY_REFERENCE):
+            try:
+                st.session_state[key] = date.fromisoformat(values[0])
+            except ValueError:
+                pass
+            continue
+        allowed = options[key]
+        if key == KEY_PHASES:
+            values = [int(v) for v in values if v.isdigit()]
+        st.session_state[key] = [v for v in values if v in allowed]
+
+
+def _write_url() -> None:
+    for key, name in URL_KEYS.items():
+        value = st.session_state.get(key)
+        if key in (KEY_AS_OF, KEY_REFERENCE):
+            value = [value.isoformat()] if value else []
+        else:
+            value = [str(v) for v in (value or [])]
+        if value:
+            st.query_params[name] = value
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
 def sidebar_filters() -> indicators.Scope:
-    """Operation and phase filters, shared by every page (kept in the session)."""
+    """Scope and dates shared by every page: kept in the session and written in
+    the URL's query string."""
     labels = operation_labels()
     options = call("scope_options")
     phases = sorted(int(p) for p in options.loc[options["kind"] == "phase", "code"])
+    landlords = sorted(options.loc[options["kind"] == "landlord", "code"])
+    _read_url({KEY_OPERATIONS: list(labels), KEY_PHASES: phases, KEY_LANDLORDS: landlords})
+    latest = call("data_date") or date.today()
+    if not st.session_state.get(KEY_AS_OF):
+        st.session_state[KEY_AS_OF] = latest
+    if not st.session_state.get(KEY_REFERENCE):
+        st.session_state[KEY_REFERENCE] = _month_before(st.session_state[KEY_AS_OF])
     with st.sidebar:
         st.subheader("Périmètre")
-        st.multiselect(
-            "Opérations",
-            options=list(labels),
-            format_func=lambda code: labels.get(code, code),
-            key=KEY_OPERATIONS,
-            placeholder="Toutes les opérations",
-        )
-        st.multiselect(
-            "Phases",
-            options=phases,
-            format_func=lambda n: f"Phase {n}",
-            key=KEY_PHASES,
-            placeholder="Toutes les phases",
-        )
+        st.multiselect("Opérations", options=list(labels),
+                       format_func=lambda code: labels.get(code, code),
+                       key=KEY_OPERATIONS, placeholder="Toutes les opérations")
+        st.multiselect("Phases", options=phases, format_func=lambda n: f"Phase {n}",
+                       key=KEY_PHASES, placeholder="Toutes les phases")
+        st.multiselect("Bailleur d'origine", options=landlords, key=KEY_LANDLORDS,
+                       placeholder="Tous les bailleurs")
+        st.subheader("Dates")
+        st.date_input("Situation au", key=KEY_AS_OF, format="DD/MM/YYYY",
+                      help=f"Par défaut, la date du dernier événement connu ({fmt.day(latest)}).")
+        st.date_input("Séance précédente", key=KEY_REFERENCE, format="DD/MM/YYYY",
+                      help="Chaque chiffre est comparé à sa valeur à cette date.")
+    _write_url()
     return current_scope()
+
+
+def _month_before(day: date) -> date:
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31,
+            30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+def change(now, before) -> str:
+    """"+18 depuis le 30/05/2009" (or "stable depuis ...")."""
+    ref = reference_date()
+    if ref is None or fmt.is_missing(before):
+        return ""
+    delta = int(now) - int(before)
+    text = "stable" if delta == 0 else (f"+{fmt.integer(delta)}" if delta > 0
+                                        else f"\u2212{fmt.integer(-delta)}")
+    return f"{text} depuis le {fmt.day(ref)}"
 
 
 def scope_caption(scope: indicators.Scope) -> str:
@@ -115,11 +190,19 @@ def scope_caption(scope: indicators.Scope) -> str:
     phases = (
         ", ".join(f"phase {p}" for p in scope.phases) if scope.phases else "toutes les phases"
     )
-    return f"Périmètre : {ops} · {phases}"
+    text = f"Périmètre : {ops} · {phases}"
+    if scope.landlords:
+        text += " · bailleur d'origine : " + ", ".join(scope.landlords)
+    return text
+
+
+def month_year(value) -> str:
+    """"en mars 2011"."""
+    return indicators.month_year(value)
 
 
 def as_of_text() -> str:
-    return fmt.day(call("data_date"))
+    return fmt.day(current_scope().as_of)
 
 
 def demo_banner() -> None:

@@ -7,14 +7,17 @@ from pages import _common as ui
 from relog_data import charts, fmt
 
 scope = ui.current_scope()
+reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
 st.title("Synthèse du programme")
-st.html(f'<p class="relog-asof">Données au {as_of} · {ui.scope_caption(scope)}</p>')
+st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
+        f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
 
 overview = ui.call("operations_overview", scope)
 kpis = ui.call("kpis", scope, "total")
 total = kpis[kpis["is_total"]].iloc[0]
+before = ui.call("kpis", reference, "total").query("is_total").iloc[0]
 
 if int(total["households_total"]) == 0:
     st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
@@ -25,10 +28,14 @@ n = int(total["households_total"])
 cols = st.columns(6)
 headline = [
     ("Ménages concernés", fmt.integer(n), f"prévus : {fmt.integer(overview['households_planned'].sum(min_count=1))}"),
-    ("Relogés", fmt.integer(total["rehoused"]), f"{fmt.ratio(total['rehoused'], n)} ménages"),
-    ("Relogés provisoires", fmt.integer(total["temporary"]), "solution définitive due"),
-    ("Sorties sans relogement", fmt.integer(total["exits"]), "départs autonomes et autres"),
-    ("Restant à reloger", fmt.integer(total["remaining"]), "y compris provisoires"),
+    ("Relogés", fmt.integer(total["rehoused"]), f"{fmt.ratio(total['rehoused'], n)} ménages · "
+     + ui.change(total["rehoused"], before["rehoused"])),
+    ("Relogés provisoires", fmt.integer(total["temporary"]),
+     "solution définitive due · " + ui.change(total["temporary"], before["temporary"])),
+    ("Sorties sans relogement", fmt.integer(total["exits"]),
+     "départs autonomes et autres · " + ui.change(total["exits"], before["exits"])),
+    ("Restant à reloger", fmt.integer(total["remaining"]),
+     "y compris provisoires · " + ui.change(total["remaining"], before["remaining"])),
     ("Avancement", fmt.share(total["progress_rate"]),
      f"(relogés + sorties) : {fmt.ratio(total['progress_rate_num'], total['progress_rate_den'])}"),
 ]
@@ -36,6 +43,14 @@ for col, (label, value, note) in zip(cols, headline):
     with col:
         st.metric(label, value)
         st.caption(note)
+
+# -- points of attention --------------------------------------------------------------
+points = ui.call("attention_points", scope)
+st.subheader(f"Points d'attention ({len(points)})")
+if not points:
+    st.success("Aucun point d'attention à cette date.")
+for point in points:
+    st.markdown(f"- **{point['kind'].capitalize()}** — {point['text']}")
 
 # -- status per operation ------------------------------------------------------------
 counts = ui.call("status_counts", scope, "operation")

@@ -36,9 +36,11 @@ def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False
     return fig
 
 
-def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str) -> go.Figure:
-    """Horizontal bars stacked to 100 %: the share of each status in each
-    group, the count written in the bar and n on the axis label.
+def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
+                relative: bool = True) -> go.Figure:
+    """Horizontal bars stacked to 100 % (or in households when `relative` is
+    False): each status in each group, the count written in the bar and n on
+    the axis label.
 
     `counts` has group_key, status, households (from indicators.status_counts);
     `labels` maps group_key to the name shown on the axis.
@@ -55,7 +57,7 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str) -> go.
             continue
         fig.add_bar(
             y=axis,
-            x=[v / sizes[g] * 100 for v, g in zip(values, groups)],
+            x=[v / sizes[g] * 100 for v, g in zip(values, groups)] if relative else values,
             name=status,
             orientation="h",
             marker_color=STATUS_COLOURS[status],
@@ -69,8 +71,11 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str) -> go.
         )
     fig.update_layout(barmode="stack", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_xaxes(title=None, range=[0, 100.5], dtick=20, ticksuffix="\u00a0%",
-                     gridcolor="#E4E7EB")
+    if relative:
+        fig.update_xaxes(title=None, range=[0, 100.5], dtick=20, ticksuffix="\u00a0%",
+                         gridcolor="#E4E7EB")
+    else:
+        fig.update_xaxes(title="ménages", gridcolor="#E4E7EB")
     title = f"Ménages par statut et par opération au {as_of} (n = {fmt.integer(total)})"
     return _layout(fig, title, height=190 + 46 * max(1, len(groups)))
 
@@ -158,3 +163,95 @@ def satisfaction_heatmap(shares: pd.DataFrame, labels: dict[str, str], title: st
         hovertemplate="%{y} – %{x}<br>%{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=120 + 52 * len(questions))
+
+
+def progress_curve(series: pd.DataFrame, projection: pd.Series | None, title: str) -> go.Figure:
+    """Cumulative households rehoused or gone against the plan, with the
+    projection at the pace of the last 6 months."""
+    fig = go.Figure()
+    fig.add_scatter(x=series["day"], y=series["planned"], name="prévu (plan de relogement)",
+                    mode="lines", line={"color": "#888888", "dash": "dash", "width": 2},
+                    hovertemplate="%{x|%d/%m/%Y} : %{y:.0f} prévus<extra></extra>")
+    fig.add_scatter(x=series["day"], y=series["done"], name="relogés + sortis (réel)",
+                    mode="lines", line={"color": STATUS_COLOURS["relogé"], "width": 3},
+                    hovertemplate="%{x|%d/%m/%Y} : %{y} ménages<extra></extra>")
+    if projection is not None and not pd.isna(projection.get("projected_end")):
+        last = series.iloc[-1]
+        fig.add_scatter(x=[last["day"], projection["projected_end"]],
+                        y=[last["done"], projection["households_total"]],
+                        name="projection au rythme des 6 derniers mois", mode="lines",
+                        line={"color": STATUS_COLOURS["relogé"], "dash": "dot", "width": 2},
+                        hovertemplate="%{x|%d/%m/%Y} : %{y:.0f}<extra></extra>")
+    if projection is not None:
+        fig.add_hline(y=projection["households_total"], line={"color": "#52606D", "width": 1},
+                      annotation_text=f"{fmt.integer(projection['households_total'])} ménages",
+                      annotation_position="top left")
+    fig.update_xaxes(tickformat="%m/%Y", gridcolor="#E4E7EB")
+    fig.update_yaxes(title="ménages (cumul)", gridcolor="#E4E7EB", rangemode="tozero")
+    return _layout(fig, title, height=420, legend_on_top=True)
+
+
+def horizontal_counts(labels: list[str], values: list[int], title: str, colour: str,
+                      unit: str = "ménages") -> go.Figure:
+    """A simple horizontal bar chart with the count written at the end of each bar."""
+    fig = go.Figure(go.Bar(
+        y=labels, x=values, orientation="h", marker_color=colour,
+        text=[fmt.integer(v) for v in values], textposition="outside",
+        hovertemplate="%{y} : %{x} " + unit + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    top = max([v for v in values if v is not None] or [1])
+    fig.update_xaxes(title=unit, gridcolor="#E4E7EB", range=[0, top * 1.18 + 1])
+    return _layout(fig, title, height=140 + 34 * max(1, len(labels)))
+
+
+def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
+    """Phases as planned vs real bars side by side, building demolitions planned
+    vs real as markers, first and last rehousing per building, a line at D."""
+    rows = []
+    for rec in timeline.itertuples(index=False):
+        prefix = "" if rec.level == "phase" else "   "
+        rows.append((f"{rec.operation_name} · " if rec.level == "phase" else "")
+                    + prefix + str(rec.name))
+    labels = list(dict.fromkeys(rows))
+    fig = go.Figure()
+    phases = timeline[timeline["level"] == "phase"]
+    phase_labels = [r for r, lvl in zip(rows, timeline["level"]) if lvl == "phase"]
+    end_real = [e if not pd.isna(e) else as_of for e in phases["actual_end"]]
+
+    def bar(starts, ends, labels_, name, colour, offset):
+        starts = pd.to_datetime(pd.Series(list(starts)))
+        ends = pd.to_datetime(pd.Series(list(ends)))
+        durations = [(e - s).total_seconds() * 1000 if not (pd.isna(s) or pd.isna(e)) else None
+                     for s, e in zip(starts, ends)]
+        fig.add_bar(y=labels_, x=durations, base=[None if pd.isna(s) else s for s in starts],
+                    orientation="h", name=name, marker_color=colour, offsetgroup=offset,
+                    customdata=[fmt.day(e) for e in ends],
+                    hovertemplate="%{y}<br>" + name + " : %{base|%d/%m/%Y} → "
+                    "%{customdata}<extra></extra>")
+
+    bar(phases["planned_start"], phases["planned_end"], phase_labels, "phase prévue", "#BBBBBB",
+        "prévu")
+    bar(phases["actual_start"], end_real, phase_labels, "phase réelle (en cours jusqu'à D)",
+        STATUS_COLOURS["relogé"], "réel")
+    buildings = timeline[timeline["level"] == "building"]
+    b_labels = [r for r, lvl in zip(rows, timeline["level"]) if lvl == "building"]
+    markers = [
+        ("first_rehousing", "premier relogement", "triangle-right", "#009E73"),
+        ("last_rehousing", "dernier relogement", "triangle-left", "#009E73"),
+        ("planned_end", "démolition prévue", "diamond-open", "#882255"),
+        ("actual_end", "démolition réelle", "diamond", "#882255"),
+    ]
+    for column, name, symbol, colour in markers:
+        values = buildings[column]
+        mask = values.notna().to_numpy()
+        fig.add_scatter(x=values[mask], y=[lab for lab, m in zip(b_labels, mask) if m],
+                        mode="markers", name=name,
+                        marker={"symbol": symbol, "size": 11, "color": colour,
+                                "line": {"width": 2, "color": colour}},
+                        hovertemplate="%{y}<br>" + name + " : %{x|%d/%m/%Y}<extra></extra>")
+    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line={"color": "#D55E00", "width": 2},
+                  annotation_text=f"D = {fmt.day(as_of)}", annotation_position="bottom right")
+    fig.update_layout(barmode="group", bargap=0.35)
+    fig.update_xaxes(type="date", tickformat="%Y", gridcolor="#E4E7EB")
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
+    return _layout(fig, title, height=160 + 30 * len(labels), legend_on_top=True)

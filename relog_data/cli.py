@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="numéro de phase (répétable)")
     p.add_argument("--building", action="append", default=[], metavar="CODE",
                    help="code de bâtiment (répétable)")
+    p.add_argument("--landlord", action="append", default=[], metavar="BAILLEUR",
+                   help="bailleur des bâtiments d'origine (répétable)")
+    p.add_argument("--as-of", type=_iso_date, default=None, metavar="AAAA-MM-JJ",
+                   help="indicateurs à cette date, reconstitués à partir des événements")
 
     p = sub.add_parser("migrate", help="mettre à jour le schéma d'une base existante")
     p.add_argument("--db", type=Path, default=None)
@@ -55,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="écrire un classeur vide à remplir")
     p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
     return parser
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +93,8 @@ def _cmd_demo(args) -> int:
 
 def _cmd_kpis(args) -> int:
     path = args.db or default_db_path()
-    scope = indicators.Scope(tuple(args.operation), tuple(args.phase), tuple(args.building))
+    scope = indicators.Scope(tuple(args.operation), tuple(args.phase), tuple(args.building),
+                             tuple(args.landlord), args.as_of)
     with Database(path, read_only=True) as db:
         indicators.check_scope(db, scope)
         result = indicators.kpi_summary(db, scope)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 import pandas as pd
 
@@ -44,18 +45,27 @@ LEVELS = ("total", "operation", "phase", "building")
 
 @dataclass(frozen=True)
 class Scope:
-    """Selected operations, phases and buildings; empty means all."""
+    """What to look at (operations, phases, buildings, landlords of origin;
+    empty means all) and when: `as_of`, the date D of the figures (None: the
+    stored statuses, every event)."""
 
     operations: tuple[str, ...] = field(default_factory=tuple)
     phases: tuple[int, ...] = field(default_factory=tuple)
     buildings: tuple[str, ...] = field(default_factory=tuple)
+    landlords: tuple[str, ...] = field(default_factory=tuple)
+    as_of: date | None = None
 
     def params(self) -> dict:
         return {
             "operations": list(self.operations),
             "phases": [int(p) for p in self.phases],
             "buildings": list(self.buildings),
+            "landlords": list(self.landlords),
+            "as_of": self.as_of,
         }
+
+    def at(self, when: date | None) -> "Scope":
+        return replace(self, as_of=when)
 
 
 def check_scope(db: Database, scope: Scope) -> None:
@@ -76,6 +86,10 @@ def check_scope(db: Database, scope: Scope) -> None:
     unknown_b = [b for b in scope.buildings if b not in buildings]
     if unknown_b:
         raise RelogError("Bâtiment inconnu : " + ", ".join(unknown_b))
+    landlords = set(known.loc[known["kind"] == "landlord", "code"])
+    unknown_l = [b for b in scope.landlords if b not in landlords]
+    if unknown_l:
+        raise RelogError("Bailleur inconnu : " + ", ".join(unknown_l))
 
 
 def kpis(
@@ -203,8 +217,14 @@ def status_counts(db: Database, scope: Scope = Scope(), level: str = "operation"
     return db.query("status_counts", level=level, **scope.params())
 
 
+def household_states(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
+    """Each household in scope: stored status and state at scope.as_of."""
+    return db.query("household_states", **scope.params())
+
+
 def scope_options(db: Database) -> pd.DataFrame:
-    """What a scope can name: kind ('operation' | 'phase' | 'building'), code, label."""
+    """What a scope can name: kind ('operation' | 'phase' | 'building' |
+    'landlord'), code, label."""
     return db.query("scope_codes")
 
 
@@ -217,3 +237,102 @@ def data_date(db: Database):
 def settings(db: Database) -> dict[str, str]:
     frame = db.query("settings")
     return dict(zip(frame["key"], frame["value"]))
+
+
+# -- steering ------------------------------------------------------------------------------
+def progress_series(db: Database, scope: Scope) -> pd.DataFrame:
+    """Month by month up to scope.as_of: households done (rehoused or gone) and planned."""
+    return db.query("progress_series", **scope.params())
+
+
+def projection(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per operation and in total: pace of the last 6 months, projected end, gap."""
+    return db.query("projection", **scope.params())
+
+
+def buildings_at_risk(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.query("buildings_at_risk", **scope.params())
+
+
+def offers_detail(db: Database, scope: Scope) -> pd.DataFrame:
+    """One row per household: offers made, refused, accepted, pending by scope.as_of."""
+    return db.query("offers_detail", **scope.params())
+
+
+def refusal_reasons(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.query("refusal_reasons", **scope.params())
+
+
+def workload(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.query("workload", **scope.params())
+
+
+def followups_overdue(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.query("followups_overdue", **scope.params())
+
+
+def timeline(db: Database, scope: Scope) -> pd.DataFrame:
+    return db.query("timeline", **scope.params())
+
+
+def quality_breakdown(db: Database, scope: Scope, compensation: dict | None = None
+                      ) -> pd.DataFrame:
+    amounts = {**DEFAULT_COMPENSATION, **(compensation or {})}
+    return db.query("quality_breakdown", **scope.params(), **amounts)
+
+
+def attention_points(db: Database, scope: Scope) -> list[dict]:
+    """What may block the works, derived from the data: buildings at risk,
+    households with 3 or more refusals, operations behind plan, follow-ups overdue.
+    Each point: kind, count, text (French)."""
+    from . import fmt
+
+    points = []
+    risk = buildings_at_risk(db, scope)
+    for row in risk.itertuples():
+        when = "dépassée" if row.overdue else f"dans {row.days_left} jours"
+        points.append({"kind": "bâtiment à risque", "count": int(row.still_inside),
+                       "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
+                               f"{fmt.day(row.planned_demolition)} ({when}), encore "
+                               f"{fmt.integer(row.still_inside)} ménage(s) dans le bâtiment."})
+    offers = offers_detail(db, scope)
+    refusing = offers[(offers["refused"] >= 3)
+                      & offers["state"].isin(["en recherche", "proposition en cours",
+                                              "diagnostic réalisé", "accord"])]
+    if len(refusing):
+        points.append({"kind": "3 refus ou plus", "count": len(refusing),
+                       "text": f"{fmt.integer(len(refusing))} ménage(s) encore à reloger ont "
+                               "refusé 3 propositions ou plus (seuil légal)."})
+    proj = projection(db, scope)
+    options = scope_options(db)
+    ops = options[options["kind"] == "operation"]
+    names = dict(zip(ops["code"], ops["label"]))
+    for row in proj[~proj["is_total"]].itertuples():
+        if row.remaining <= 0 or row.planned_end is None or pd.isna(row.planned_end):
+            continue
+        if pd.isna(row.projected_end):
+            points.append({"kind": "opération en retard", "count": int(row.remaining),
+                           "text": f"{names.get(row.operation_code, row.operation_code)} : "
+                                   "rythme nul sur les 6 derniers mois, "
+                                   f"{fmt.integer(row.remaining)} ménage(s) restant."})
+        elif row.gap_months > 0:
+            points.append({"kind": "opération en retard", "count": int(row.remaining),
+                           "text": f"{names.get(row.operation_code, row.operation_code)} : fin "
+                                   f"estimée {month_year(row.projected_end)}, "
+                                   f"{fmt.number(row.gap_months, 0)} mois après la fin prévue "
+                                   f"({fmt.day(row.planned_end)})."})
+    overdue = followups_overdue(db, scope)
+    if len(overdue):
+        points.append({"kind": "suivi en retard", "count": len(overdue),
+                       "text": f"{fmt.integer(len(overdue))} ménage(s) relogé(s) depuis plus "
+                               "de 3 mois sans aucun contact de suivi."})
+    return points
+
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+
+
+def month_year(value) -> str:
+    day = pd.Timestamp(value)
+    return f"en {MONTHS_FR[day.month - 1]} {day.year}"

@@ -5,6 +5,9 @@
 --   $operations  VARCHAR[]  operation codes, NULL = all
 --   $phases      INTEGER[]  phase numbers, NULL = all
 --   $buildings   VARCHAR[]  building codes, NULL = all
+--   $landlords   VARCHAR[]  landlords of the buildings of origin, NULL = all
+--   $as_of       DATE       the date D of the figures, NULL = the stored statuses
+--                           (households' state at D, moves and offers dated by D)
 --   $level       VARCHAR    'total' | 'operation' | 'phase' | 'building'
 --   $eur_t12, $eur_t34, $eur_t56  DOUBLE  ANRU compensation per typology group
 --
@@ -21,20 +24,20 @@ WITH scope AS (
                WHEN 'building' THEN building_code
                ELSE 'total'
            END AS group_key
-    FROM scope_households($operations, $phases, $buildings)
+    FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
 ),
 offer_counts AS (
     SELECT household_id,
            count(*) AS n_offers,
            count(*) FILTER (WHERE response = 'refusée') AS n_refused,
            count(*) FILTER (WHERE response = 'acceptée') AS n_accepted
-    FROM offers
+    FROM offers_at($as_of)
     GROUP BY household_id
 ),
 facts AS (
     SELECT s.group_key,
-           s.status,
-           s.status = 'relogé' AS is_rehoused,
+           s.state AS status,
+           s.state = 'relogé' AS is_rehoused,
            d.on_site,
            d.in_qpv,
            d.new_or_recent,
@@ -47,7 +50,7 @@ facts AS (
            coalesce(o.n_refused, 0) AS n_refused,
            coalesce(o.n_accepted, 0) AS n_accepted
     FROM scope AS s
-    LEFT JOIN definitive_moves() AS d ON d.household_id = s.household_id
+    LEFT JOIN definitive_moves($as_of) AS d ON d.household_id = s.household_id
     LEFT JOIN offer_counts AS o ON o.household_id = s.household_id
 ),
 rest_to_pay AS (

@@ -5,27 +5,103 @@
 -- @concept scope
 -- @label Périmètre
 -- @definition Les ménages des opérations sélectionnées (et, le cas échéant, des
---   phases et bâtiments sélectionnés), rattachés par leur bâtiment d'origine.
---   Sans sélection, tout le programme.
-CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_buildings) AS TABLE
-    SELECT h.*, b.operation_code, b.phase_number
-    FROM households AS h
-    JOIN buildings AS b ON b.building_code = h.building_code
-    WHERE (p_operations IS NULL OR list_contains(p_operations, b.operation_code))
-      AND (p_phases IS NULL OR list_contains(p_phases, b.phase_number))
-      AND (p_buildings IS NULL OR list_contains(p_buildings, h.building_code));
+--   phases, bâtiments et bailleurs d'origine sélectionnés), rattachés par leur
+--   bâtiment d'origine. Sans sélection, tout le programme.
+
+-- @concept state_at_date
+-- @label Situation d'un ménage à une date D
+-- @definition Reconstituée à partir des événements datés, de la même façon partout :
+--   relogé si un relogement définitif est daté au plus tard D ; sinon sorti si son
+--   statut est « départ autonome » ou « autre sortie » avec une date de sortie au plus
+--   tard D ; sinon relogé provisoire si un relogement provisoire est daté au plus tard
+--   D ; sinon « à enquêter » s'il n'a pas de date d'enquête au plus tard D ; sinon
+--   « accord » si une proposition a été acceptée au plus tard D ; sinon « proposition
+--   en cours » si une proposition datée au plus tard D n'avait pas de réponse à D ;
+--   sinon « en recherche » si une proposition a été refusée au plus tard D ; sinon
+--   « diagnostic réalisé ». Sans date D, c'est le statut enregistré.
+CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_buildings, p_landlords,
+                                              p_as_of) AS TABLE
+    WITH base AS (
+        SELECT h.*, b.operation_code, b.phase_number, b.landlord AS origin_landlord
+        FROM households AS h
+        JOIN buildings AS b ON b.building_code = h.building_code
+        WHERE (p_operations IS NULL OR list_contains(p_operations, b.operation_code))
+          AND (p_phases IS NULL OR list_contains(p_phases, b.phase_number))
+          AND (p_buildings IS NULL OR list_contains(p_buildings, h.building_code))
+          AND (p_landlords IS NULL OR list_contains(p_landlords, b.landlord))
+    ),
+    moves_at AS (
+        SELECT household_id,
+               bool_or(nature = 'définitif') AS has_definitive,
+               bool_or(nature = 'provisoire') AS has_temporary
+        FROM moves
+        WHERE p_as_of IS NOT NULL AND move_date <= p_as_of
+        GROUP BY household_id
+    ),
+    offers_at AS (
+        SELECT household_id,
+               bool_or(response = 'acceptée' AND coalesce(response_date, offer_date) <= p_as_of)
+                   AS accepted,
+               bool_or(response = 'en attente' OR response_date > p_as_of) AS pending,
+               bool_or(response = 'refusée' AND coalesce(response_date, offer_date) <= p_as_of)
+                   AS refused
+        FROM offers
+        WHERE p_as_of IS NOT NULL AND offer_date <= p_as_of
+        GROUP BY household_id
+    )
+    SELECT base.*,
+           CAST(CASE
+               WHEN p_as_of IS NULL THEN CAST(base.status AS VARCHAR)
+               WHEN m.has_definitive THEN 'relogé'
+               WHEN base.status IN ('départ autonome', 'autre sortie')
+                    AND base.exit_date <= p_as_of THEN CAST(base.status AS VARCHAR)
+               WHEN m.has_temporary THEN 'relogé provisoire'
+               WHEN base.diagnosis_date IS NULL OR base.diagnosis_date > p_as_of THEN 'à enquêter'
+               WHEN o.accepted THEN 'accord'
+               WHEN o.pending THEN 'proposition en cours'
+               WHEN o.refused THEN 'en recherche'
+               ELSE 'diagnostic réalisé'
+           END AS code_household_status) AS state
+    FROM base
+    LEFT JOIN moves_at AS m ON m.household_id = base.household_id
+    LEFT JOIN offers_at AS o ON o.household_id = base.household_id;
 
 -- @concept definitive_move
 -- @label Relogement définitif
 -- @definition Le relogement définitif d'un ménage est sa ligne de relogement de
---   nature « définitif » la plus récente (par date de relogement).
-CREATE OR REPLACE TEMP MACRO definitive_moves() AS TABLE
+--   nature « définitif » la plus récente (par date de relogement) ; à une date D, la
+--   plus récente datée au plus tard D.
+CREATE OR REPLACE TEMP MACRO definitive_moves(p_as_of) AS TABLE
     SELECT * EXCLUDE (move_order)
     FROM (
         SELECT m.*,
                row_number() OVER (PARTITION BY m.household_id
                                   ORDER BY m.move_date DESC) AS move_order
         FROM moves AS m
-        WHERE m.nature = 'définitif'
+        WHERE m.nature = 'définitif' AND (p_as_of IS NULL OR m.move_date <= p_as_of)
     )
     WHERE move_order = 1;
+
+-- Offers as they stood at D: made by D, and without an answer when it came later.
+CREATE OR REPLACE TEMP MACRO offers_at(p_as_of) AS TABLE
+    SELECT * REPLACE (
+        CASE WHEN p_as_of IS NOT NULL AND (response_date IS NULL OR response_date > p_as_of)
+                  AND response <> 'en attente' AND response_date IS NOT NULL
+             THEN CAST('en attente' AS code_offer_response) ELSE response END AS response)
+    FROM offers
+    WHERE p_as_of IS NULL OR offer_date <= p_as_of;
+
+-- @concept done_date
+-- @label Date de sortie du bâtiment
+-- @definition Date à laquelle un ménage compte comme relogé ou sorti : son premier
+--   relogement définitif, ou sa date de sortie s'il est parti par ses propres moyens
+--   ou pour une autre raison (la plus précoce des deux).
+CREATE OR REPLACE TEMP MACRO done_dates() AS TABLE
+    SELECT h.household_id,
+           least(d.first_definitive,
+                 CASE WHEN h.status IN ('départ autonome', 'autre sortie') THEN h.exit_date END)
+               AS done_date
+    FROM households AS h
+    LEFT JOIN (SELECT household_id, min(move_date) AS first_definitive
+               FROM moves WHERE nature = 'définitif' GROUP BY household_id) AS d
+        ON d.household_id = h.household_id;

@@ -1,8 +1,8 @@
 -- Satisfaction survey: per question and wave, the answers of the households
 -- in scope.
 --
--- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[]
--- (NULL = all).
+-- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[],
+-- $landlords VARCHAR[] (NULL = all), $as_of DATE (answers dated by then; NULL = all).
 
 -- @indicator satisfied_share
 -- @label Part de ménages satisfaits
@@ -14,7 +14,7 @@
 WITH answers AS (
     SELECT a.household_id, a.wave, a.survey_date, q.question, q.answer
     FROM survey_answers AS a
-    JOIN scope_households($operations, $phases, $buildings) AS s
+    JOIN scope_households($operations, $phases, $buildings, $landlords, $as_of) AS s
         ON s.household_id = a.household_id
     CROSS JOIN LATERAL (
         VALUES ('q_information', CAST(a.q_information AS VARCHAR)),
@@ -25,6 +25,7 @@ WITH answers AS (
                ('q_cadre_vie', CAST(a.q_cadre_vie AS VARCHAR)),
                ('q_avant_apres', CAST(a.q_avant_apres AS VARCHAR))
     ) AS q (question, answer)
+    WHERE $as_of IS NULL OR a.survey_date <= $as_of
 )
 SELECT
     question,

@@ -3,15 +3,16 @@
 -- on site or not and landlord of the definitive move, household composition,
 -- and the months between the definitive move and the survey.
 --
--- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[]
--- (NULL = all).
+-- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[],
+-- $landlords VARCHAR[] (NULL = all), $as_of DATE (NULL = all answers).
 WITH respondents AS (
     SELECT a.*, s.operation_code, s.composition,
            d.on_site, d.landlord AS destination_landlord, d.move_date
     FROM survey_answers AS a
-    JOIN scope_households($operations, $phases, $buildings) AS s
+    JOIN scope_households($operations, $phases, $buildings, $landlords, $as_of) AS s
         ON s.household_id = a.household_id
-    LEFT JOIN definitive_moves() AS d ON d.household_id = a.household_id
+    LEFT JOIN definitive_moves($as_of) AS d ON d.household_id = a.household_id
+    WHERE $as_of IS NULL OR a.survey_date <= $as_of
 )
 SELECT
     r.household_id,

@@ -13,13 +13,14 @@
 --
 -- Parameters: $operations VARCHAR[], $phases INTEGER[], $buildings VARCHAR[].
 WITH scope AS (
-    SELECT * FROM scope_households($operations, $phases, $buildings)
+    SELECT * FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
 ),
 answers AS (
     SELECT a.household_id, a.wave, a.survey_date, d.move_date
     FROM survey_answers AS a
     JOIN scope AS s ON s.household_id = a.household_id
-    LEFT JOIN definitive_moves() AS d ON d.household_id = a.household_id
+    LEFT JOIN definitive_moves($as_of) AS d ON d.household_id = a.household_id
+    WHERE $as_of IS NULL OR a.survey_date <= $as_of
 ),
 waves AS (
     SELECT wave,
@@ -34,11 +35,11 @@ SELECT
     w.*,
     (SELECT count(*)
      FROM scope AS s
-     JOIN definitive_moves() AS d ON d.household_id = s.household_id
-     WHERE s.status = 'relogé' AND d.move_date < w.first_survey_date) AS rehoused_before,
+     JOIN definitive_moves($as_of) AS d ON d.household_id = s.household_id
+     WHERE s.state = 'relogé' AND d.move_date < w.first_survey_date) AS rehoused_before,
     w.respondents / nullif((SELECT count(*)
      FROM scope AS s
-     JOIN definitive_moves() AS d ON d.household_id = s.household_id
-     WHERE s.status = 'relogé' AND d.move_date < w.first_survey_date), 0) AS response_rate
+     JOIN definitive_moves($as_of) AS d ON d.household_id = s.household_id
+     WHERE s.state = 'relogé' AND d.move_date < w.first_survey_date), 0) AS response_rate
 FROM waves AS w
 ORDER BY w.wave

@@ -84,3 +84,20 @@ def test_satisfaction_in_browser(server):
         assert page.get_by_text("points entre la vague 1 et la vague 2").count() >= 7
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked
+
+
+@pytest.mark.parametrize("path,title,charts", [
+    ("/avancement", "Avancement du relogement", 4),
+    ("/calendrier", "Calendrier des opérations", 1),
+    ("/qualite", "Qualité du relogement", 4),
+])
+def test_steering_pages_in_browser(server, path, title, charts):
+    with browser_page(height=2600) as page:
+        page.goto(server + path + "?date=2009-06-30&reference=2009-03-31")
+        wait_for_app(page, title)
+        page.locator(".js-plotly-plot").nth(charts - 1).wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"{path.strip('/')}.png"), full_page=True)
+        assert page.locator(".js-plotly-plot").count() >= charts
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.blocked == [], page.blocked

@@ -65,3 +65,14 @@ def test_demo_command_builds_and_refuses_to_overwrite(tmp_path):
     again = run("demo", "--db", str(path))
     assert again.returncode == 2
     assert "existe déjà" in again.stderr
+
+
+def test_kpis_as_of_a_date(small_db_path):
+    result = run("kpis", "--db", str(small_db_path), "--as-of", "2008-03-10")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert list(data) == list(INDICATOR_KEYS)
+    assert (data["rehoused"], data["exits"], data["households_total"]) == (3, 0, 9)
+    assert data["refusal_rate"] == pytest.approx(6 / 9)
+    bad = run("kpis", "--db", str(small_db_path), "--as-of", "31/12/2008")
+    assert bad.returncode == 2 and "date invalide" in bad.stderr

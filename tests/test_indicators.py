@@ -11,6 +11,8 @@ Rest to pay (before -> after): H1 250 -> 260, H2 200 -> 240, H8 500 -> 300,
 H9 150 -> 400; H3 is out of P (no rent before).
 """
 
+from datetime import date
+
 import pytest
 
 from relog_data import indicators as ind
@@ -194,3 +196,66 @@ def test_every_indicator_has_a_definition_and_a_column(small_db):
     for key in ind.INDICATOR_KEYS:
         if key != "satisfied_share":
             assert key in columns, key
+
+
+# -- state at a date D, reconstructed from dated events -----------------------------------
+@pytest.mark.parametrize("household,day,state", [
+    ("H1", "2007-03-01", "à enquêter"),  # interviewed on 01/04/2007
+    ("H1", "2007-05-01", "diagnostic réalisé"),
+    ("H1", "2007-06-05", "proposition en cours"),  # offered 01/06, answered 15/06
+    ("H1", "2007-07-01", "en recherche"),  # refused
+    ("H1", "2007-10-01", "relogé provisoire"),  # temporary move 01/09/2007
+    ("H1", "2008-01-25", "relogé provisoire"),  # accepted an offer, still in the tiroir
+    ("H1", "2008-03-01", "relogé"),  # definitive move that day
+    ("H4", "2008-08-01", "en recherche"),
+    ("H4", "2008-09-01", "départ autonome"),  # exit date
+    ("H5", "2008-10-01", "diagnostic réalisé"),
+    ("H5", "2009-06-01", "relogé provisoire"),
+    ("H6", "2009-01-10", "proposition en cours"),
+    ("H6", "2009-02-01", "en recherche"),
+    ("H7", "2009-06-01", "à enquêter"),  # never interviewed
+    ("H8", "2008-01-01", "en recherche"),  # refused twice in 2007; third offer 01/02/2008
+    ("H8", "2008-02-05", "proposition en cours"),  # answered 08/02/2008
+    ("H8", "2008-02-10", "accord"),  # accepted, moves on 01/03/2008
+])
+def test_state_at_a_date(small_db, household, day, state):
+    when = date.fromisoformat(day)
+    states = ind.household_states(small_db, Scope(as_of=when)).set_index("household_id")
+    assert states.loc[household, "state"] == state
+
+
+def test_without_a_date_the_stored_status_is_used(small_db):
+    states = ind.household_states(small_db)
+    assert (states["state"] == states["status"]).all()
+
+
+def test_kpis_at_a_date(small_db):
+    row = total(small_db, Scope(as_of=date(2008, 3, 10)))
+    # rehoused by then: H1 (01/03), H3 (its first definitive move, 01/01/2008) and H8
+    # (01/03); H2 moves on 15/03 and H9 on 01/04
+    assert row["rehoused"] == 3
+    assert row["exits"] == 0  # H4 left on 01/09/2008
+    assert row["temporary"] == 0
+    assert row["households_total"] == 9
+    # offers answered by then: H1 refused + accepted, H2 accepted, H4 3 refused,
+    # H8 2 refused + accepted; H5's and H6's offers come later
+    assert (row["refusal_rate_num"], row["refusal_rate_den"]) == (6, 9)
+    # definitive moves dated by then: H1 off site, H3's first move on site, H8 off site
+    assert (row["offsite_share_num"], row["offsite_share_den"]) == (2, 3)
+
+
+def test_demo_states_at_its_date_are_its_statuses(demo_db):
+    from relog_data.demo import DEMO_DATE
+
+    states = ind.household_states(demo_db, Scope(as_of=DEMO_DATE))
+    assert (states["state"] == states["status"]).all()
+    stored = ind.kpis(demo_db).query("is_total").iloc[0]
+    at_date = ind.kpis(demo_db, Scope(as_of=DEMO_DATE)).query("is_total").iloc[0]
+    for key in ("rehoused", "temporary", "exits", "remaining", "offsite_share", "refusal_rate",
+                "rest_to_pay_median_change", "rent_compensation_eur"):
+        assert stored[key] == pytest.approx(at_date[key]), key
+
+
+def test_landlord_filter(small_db):
+    assert total(small_db, Scope(landlords=("Bailleur A",)))["households_total"] == 9
+    assert total(small_db, Scope(landlords=("Autre",)))["households_total"] == 0

@@ -1,0 +1,160 @@
+"""Avancement: where are we, what changed since the last meeting, what will
+block the works."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import charts, fmt
+from relog_data.codes import STATUS_COLOURS
+
+scope = ui.current_scope()
+reference = scope.at(ui.reference_date())
+as_of = ui.as_of_text()
+
+st.title("Avancement du relogement")
+st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
+        f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
+
+now = ui.call("kpis", scope).query("is_total").iloc[0]
+before = ui.call("kpis", reference).query("is_total").iloc[0]
+if int(now["households_total"]) == 0:
+    st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
+    st.stop()
+
+cols = st.columns(5)
+for col, (label, key) in zip(cols, [("Relogés", "rehoused"), ("Sorties", "exits"),
+                                    ("Relogés provisoires", "temporary"),
+                                    ("Encore dans les bâtiments", "still_in_building"),
+                                    ("Restant à reloger", "remaining")]):
+    with col:
+        st.metric(label, fmt.integer(now[key]))
+        st.caption(f"sur {fmt.integer(now['households_total'])} ménages · "
+                   + ui.change(now[key], before[key]))
+
+# -- status funnel -------------------------------------------------------------------------------
+st.subheader("Où en sont les ménages")
+levels = {"operation": "par opération", "phase": "par phase", "building": "par bâtiment"}
+level = st.radio("Regrouper", list(levels), format_func=levels.get, horizontal=True,
+                 key="progress_level")
+counts = ui.call("status_counts", scope, level)
+options = ui.call("scope_options")
+names = dict(zip(options["code"], options["label"].fillna(options["code"])))
+st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
+    title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
+               f"(n = {fmt.integer(counts['households'].sum())})"),
+    width="stretch", config={"displaylogo": False})
+
+# -- pace and projection ----------------------------------------------------------------------
+st.subheader("Rythme et fin estimée")
+series = ui.call("progress_series", scope)
+projection = ui.call("projection", scope)
+total = projection[projection["is_total"]].iloc[0]
+st.plotly_chart(charts.progress_curve(
+    series, total, f"Ménages relogés ou sortis, cumul réel et prévu, au {as_of}"),
+    width="stretch", config={"displaylogo": False})
+
+
+def projection_text(row) -> str:
+    if row["remaining"] <= 0:
+        return "terminé : plus aucun ménage à reloger"
+    if pd.isna(row["projected_end"]):
+        return "rythme nul : aucun ménage relogé ni sorti sur les 6 derniers mois"
+    text = (f"à ce rythme ({fmt.number(row['pace_per_month'], 1)} ménage(s) par mois sur les "
+            f"6 derniers mois), fin estimée {ui.month_year(row['projected_end'])}")
+    if not pd.isna(row["gap_months"]):
+        gap = row["gap_months"]
+        text += (f", {fmt.number(abs(gap), 0)} mois {'après' if gap > 0 else 'avant'} la fin "
+                 f"prévue ({fmt.day(row['planned_end'])})")
+    return text
+
+
+def short_projection(row) -> str:
+    if row["remaining"] <= 0:
+        return "terminé"
+    if pd.isna(row["projected_end"]):
+        return "rythme nul"
+    text = ui.month_year(row["projected_end"]).removeprefix("en ")
+    if not pd.isna(row["gap_months"]):
+        gap = row["gap_months"]
+        text += f" ({'+' if gap > 0 else chr(0x2212)}{fmt.number(abs(gap), 0)} mois / prévu)"
+    return text
+
+
+st.markdown(f"**Ensemble du périmètre** : {projection_text(total)}.")
+labels = ui.operation_labels()
+per_op = projection[~projection["is_total"]]
+st.dataframe(pd.DataFrame({
+    "Opération": [labels.get(c, c) for c in per_op["operation_code"]],
+    "Relogés + sortis": [fmt.ratio(d, t) for d, t in zip(per_op["done"],
+                                                          per_op["households_total"])],
+    "Restant": [fmt.integer(v) for v in per_op["remaining"]],
+    "Rythme (6 derniers mois)": [f"{fmt.number(v, 1)} / mois" for v in per_op["pace_per_month"]],
+    "Fin estimée": [short_projection(r) for _, r in per_op.iterrows()],
+}), hide_index=True, width="stretch")
+
+# -- buildings at risk ------------------------------------------------------------------------
+st.subheader("Bâtiments à risque")
+risk = ui.call("buildings_at_risk", scope)
+if risk.empty:
+    st.success("Aucun bâtiment dont la démolition est prévue dans les 6 mois n'abrite encore "
+               "de ménages.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Bâtiment": risk["name"],
+        "Opération": risk["operation_name"],
+        "Démolition prévue": [fmt.day(d) for d in risk["planned_demolition"]],
+        "Échéance": ["dépassée" if o else f"dans {fmt.integer(d)} jours"
+                     for o, d in zip(risk["overdue"], risk["days_left"])],
+        "Ménages encore dans le bâtiment": [fmt.ratio(a, b) for a, b in
+                                            zip(risk["still_inside"], risk["households"])],
+    }), hide_index=True, width="stretch")
+    st.caption("Démolition prévue dans les 6 mois suivant la date de situation (ou dépassée "
+               "sans démolition réelle) et ménages encore présents (statuts 1 à 5).")
+
+# -- offers ------------------------------------------------------------------------------------
+st.subheader("Propositions et refus")
+offers = ui.call("offers_detail", scope)
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.metric("Propositions par ménage relogé", fmt.number(now["offers_per_rehoused"], 2))
+    st.caption(f"{fmt.integer(now['offers_per_rehoused_num'])} propositions / "
+               f"{fmt.integer(now['offers_per_rehoused_den'])} relogés")
+with c2:
+    st.metric("Taux de refus", fmt.share(now["refusal_rate"]))
+    st.caption(f"{fmt.ratio(now['refusal_rate_num'], now['refusal_rate_den'])} réponses")
+with c3:
+    st.metric("Ménages ayant refusé 3 propositions ou plus", fmt.integer(now["three_refusals"]))
+    st.caption(ui.change(now["three_refusals"], before["three_refusals"]))
+left, right = st.columns(2)
+with left:
+    buckets = offers["offers"].clip(upper=4)
+    dist = buckets.value_counts().reindex(range(5), fill_value=0)
+    st.plotly_chart(charts.horizontal_counts(
+        ["aucune", "1 proposition", "2 propositions", "3 propositions", "4 ou plus"],
+        [int(v) for v in dist], f"Propositions reçues par ménage au {as_of} "
+        f"(n = {fmt.integer(len(offers))})", STATUS_COLOURS["proposition en cours"]),
+        width="stretch", config={"displaylogo": False})
+with right:
+    reasons = ui.call("refusal_reasons", scope)
+    st.plotly_chart(charts.horizontal_counts(
+        reasons["reason"].tolist(), reasons["refused"].tolist(),
+        f"Motifs de refus au {as_of} (n = {fmt.integer(reasons['refused'].sum())} refus)",
+        "#D55E00", unit="refus"), width="stretch", config={"displaylogo": False})
+three = offers[offers["refused"] >= 3]
+st.markdown(f"**Ménages ayant refusé 3 propositions ou plus** ({fmt.integer(len(three))})")
+st.dataframe(pd.DataFrame({
+    "Ménage": three["household_id"],
+    "Bâtiment": [names.get(b, b) for b in three["building_code"]],
+    "Situation": three["state"],
+    "Refus": three["refused"],
+    "Dernière proposition": [fmt.day(d) for d in three["last_offer_date"]],
+}), hide_index=True, width="stretch")
+
+# -- workload ----------------------------------------------------------------------------------
+st.subheader("Charge par chargé de relogement")
+work = ui.call("workload", scope).rename(columns={"officer": "group_key"})
+st.plotly_chart(charts.status_bars(work, {}, as_of, relative=False).update_layout(
+    title_text=f"Ménages par chargé de relogement et par statut au {as_of} "
+               f"(n = {fmt.integer(work['households'].sum())})"),
+    width="stretch", config={"displaylogo": False})

@@ -1,0 +1,110 @@
+"""Qualité du relogement: the ANRU indicators, per operation and overall, with n."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import charts, fmt
+
+SMALL = 5  # below this population an indicator is marked "effectif faible"
+
+scope = ui.current_scope()
+as_of = ui.as_of_text()
+st.title("Qualité du relogement")
+st.html(f'<p class="relog-asof">Relogements définitifs au {as_of} · {ui.scope_caption(scope)}</p>')
+
+per_op = ui.call("kpis", scope, "operation")
+total = per_op[per_op["is_total"]].iloc[0]
+if int(total["rehoused"]) == 0:
+    st.info("Aucun ménage relogé dans ce périmètre à cette date.")
+    st.stop()
+labels = ui.operation_labels()
+
+
+def share(num, den) -> str:
+    text = fmt.share_with_n(num, den)
+    return text + (" · effectif faible" if 0 < den < SMALL else "")
+
+
+rows = {}
+for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
+    name = "Ensemble du périmètre" if row["is_total"] else labels.get(row["group_key"],
+                                                                       row["group_key"])
+    p = int(row["rest_to_pay_increase_share_den"])
+    rows[name] = {
+        "Ménages relogés": fmt.integer(row["rehoused"]),
+        "Relogés hors site": share(row["offsite_share_num"], row["offsite_share_den"]),
+        "Relogés hors QPV": share(row["outside_qpv_share_num"], row["outside_qpv_share_den"]),
+        "Neuf ou conventionné < 5 ans": share(row["new_or_recent_share_num"],
+                                              row["new_or_recent_share_den"]),
+        "Reste à charge médian avant → après": (
+            f"{fmt.euros(row['rest_to_pay_before_median'])} → "
+            f"{fmt.euros(row['rest_to_pay_after_median'])} (n = {fmt.integer(p)})"
+            + (" · effectif faible" if 0 < p < SMALL else "")),
+        "Évolution médiane du reste à charge": fmt.signed_euros(row["rest_to_pay_median_change"]),
+        "Reste à charge en hausse": share(row["rest_to_pay_increase_share_num"], p),
+        "Compensation ANRU": (f"{fmt.euros(row['rent_compensation_eur'])} "
+                              f"({fmt.integer(row['rent_compensation_count'])} relogements)"),
+    }
+table = pd.DataFrame(rows)
+table.index.name = "Indicateur"
+st.dataframe(table, width="stretch")
+st.caption(f"Entre parenthèses : numérateur / dénominateur. « effectif faible » : moins de "
+           f"{SMALL} ménages dans la population de l'indicateur. « — » : non défini.")
+
+breakdown = ui.call("quality_breakdown", scope)
+
+
+def part(dimension: str) -> pd.DataFrame:
+    return breakdown[breakdown["dimension"] == dimension]
+
+
+n = int(total["rehoused"])
+left, right = st.columns(2)
+with left:
+    rtp = part("rest_to_pay_change")
+    st.plotly_chart(charts.horizontal_counts(
+        [g.split(". ", 1)[-1] for g in rtp["grp"]], rtp["households"].tolist(),
+        f"Évolution du reste à charge (€/mois) au {as_of} (n = {fmt.integer(n)})",
+        "#0072B2"), width="stretch", config={"displaylogo": False})
+with right:
+    occupancy = part("occupancy")
+    st.plotly_chart(charts.horizontal_counts(
+        occupancy["grp"].tolist(), occupancy["households"].tolist(),
+        f"Occupation du logement de destination au {as_of} (n = {fmt.integer(n)})",
+        "#009E73"), width="stretch", config={"displaylogo": False})
+left, right = st.columns(2)
+with left:
+    housing = part("housing_type").sort_values("households", ascending=False)
+    st.plotly_chart(charts.horizontal_counts(
+        housing["grp"].tolist(), housing["households"].tolist(),
+        f"Type de parc de destination (n = {fmt.integer(n)})", "#56B4E9"),
+        width="stretch", config={"displaylogo": False})
+with right:
+    landlords = part("landlord").sort_values("households", ascending=False)
+    st.plotly_chart(charts.horizontal_counts(
+        landlords["grp"].tolist(), landlords["households"].tolist(),
+        f"Bailleur de destination : répartition interbailleurs (n = {fmt.integer(n)})",
+        "#CC79A7"), width="stretch", config={"displaylogo": False})
+
+st.subheader("Typologie avant et après")
+change = part("typology_change")
+pairs = change["grp"].str.split(" → ", expand=True)
+matrix = (pd.DataFrame({"Avant": pairs[0], "Après": pairs[1], "n": change["households"]})
+          .pivot_table(index="Avant", columns="Après", values="n", aggfunc="sum", fill_value=0))
+matrix.index = [f"avant {i}" for i in matrix.index]
+matrix.columns = [f"après {c}" for c in matrix.columns]
+st.dataframe(matrix, width="stretch")
+st.caption("Nombre de ménages relogés par typologie du logement quitté (lignes) et du logement "
+           "de destination (colonnes). Règle de sur- et sous-occupation : page Définitions.")
+
+st.subheader("Compensation ANRU de minoration de loyer")
+comp = part("compensation")
+st.dataframe(pd.DataFrame({
+    "Typologie": comp["grp"],
+    "Relogements": [fmt.integer(v) for v in comp["households"]],
+    "Montant": [fmt.euros(v) for v in comp["amount"]],
+}), hide_index=True, width="stretch")
+st.caption(f"Total : {fmt.euros(total['rent_compensation_eur'])} pour "
+           f"{fmt.integer(total['rent_compensation_count'])} relogements (T1–T2 1 500 €, "
+           "T3–T4 4 000 €, T5–T6 5 000 €).")

@@ -1,0 +1,146 @@
+"""The steering pages with AppTest, under several filters and dates, asserting
+the figures shown against the data layer."""
+
+from datetime import date
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from relog_data import fmt, indicators as ind
+from relog_data.indicators import Scope
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def start(db_path, monkeypatch, **query):
+    monkeypatch.setenv("RELOG_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at):
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("query,scope", [
+    ({}, Scope(as_of=date(2009, 6, 30))),
+    ({"operation": "VAULX-MDT", "date": "2008-12-31", "reference": "2008-06-30"},
+     Scope(operations=("VAULX-MDT",), as_of=date(2008, 12, 31))),
+    ({"operation": ["BRON-TERRAILLON", "STE-DAMEBLANCHE"], "date": "2009-03-31"},
+     Scope(operations=("BRON-TERRAILLON", "STE-DAMEBLANCHE"), as_of=date(2009, 3, 31))),
+    ({"phase": "2", "date": "2009-06-30", "reference": "2009-01-31"},
+     Scope(phases=(2,), as_of=date(2009, 6, 30))),
+])
+def test_summary_follows_the_link_and_the_date(demo_db_path, demo_db, monkeypatch, query, scope):
+    at = start(demo_db_path, monkeypatch, **query)
+    total = ind.kpis(demo_db, scope).query("is_total").iloc[0]
+    shown = metrics(at)
+    assert shown["Ménages concernés"] == fmt.integer(total["households_total"])
+    assert shown["Relogés"] == fmt.integer(total["rehoused"])
+    assert shown["Restant à reloger"] == fmt.integer(total["remaining"])
+    assert shown["Avancement"] == fmt.share(total["progress_rate"])
+    if "reference" in query:
+        ref = scope.at(date.fromisoformat(query["reference"]))
+        before = ind.kpis(demo_db, ref).query("is_total").iloc[0]
+        delta = int(total["rehoused"] - before["rehoused"])
+        assert f"+{fmt.integer(delta)} depuis le {fmt.day(ref.as_of)}" in captions(at)
+    # the view is written back into the link
+    assert at.query_params.get("date") in (query.get("date"), ["2009-06-30"], "2009-06-30")
+
+
+def test_summary_points_of_attention(demo_db_path, monkeypatch):
+    at = start(demo_db_path, monkeypatch)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Echarmeaux 2" in text and "démolition prévue le 30/11/2009" in text
+    assert "3 refus ou plus" in text.lower()
+    assert "sans aucun contact de suivi" in text
+
+
+@pytest.mark.parametrize("query,scope", [
+    ({}, Scope(as_of=date(2009, 6, 30))),
+    ({"operation": "VAULX-MDT", "phase": "2", "date": "2009-03-31"},
+     Scope(operations=("VAULX-MDT",), phases=(2,), as_of=date(2009, 3, 31))),
+])
+def test_progress_page(demo_db_path, demo_db, monkeypatch, query, scope):
+    at = start(demo_db_path, monkeypatch, **query)
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception
+    total = ind.kpis(demo_db, scope).query("is_total").iloc[0]
+    shown = metrics(at)
+    assert shown["Relogés"] == fmt.integer(total["rehoused"])
+    assert shown["Encore dans les bâtiments"] == fmt.integer(total["still_in_building"])
+    assert shown["Taux de refus"] == fmt.share(total["refusal_rate"])
+    risk = ind.buildings_at_risk(demo_db, scope)
+    tables = [d.value for d in at.dataframe]
+    risk_table = next((t for t in tables if "Ménages encore dans le bâtiment" in t.columns), None)
+    if risk.empty:
+        assert risk_table is None
+    else:
+        assert risk_table["Bâtiment"].tolist() == risk["name"].tolist()
+        assert risk_table["Ménages encore dans le bâtiment"].iloc[0] == fmt.ratio(
+            risk["still_inside"].iloc[0], risk["households"].iloc[0])
+    offers = ind.offers_detail(demo_db, scope)
+    three = next(t for t in tables if "Refus" in t.columns)
+    assert len(three) == int((offers["refused"] >= 3).sum())
+    projection = ind.projection(demo_db, scope).query("is_total").iloc[0]
+    text = " ".join(m.value for m in at.markdown)
+    assert ind.month_year(projection["projected_end"]) in text
+
+
+def test_progress_page_by_building(demo_db_path, monkeypatch):
+    at = start(demo_db_path, monkeypatch, operation="STE-SEVERINE")
+    at.switch_page("pages/progress.py").run()
+    at.radio[0].set_value("building").run()
+    assert not at.exception
+    assert "terminé : plus aucun ménage à reloger" in " ".join(m.value for m in at.markdown)
+
+
+def test_schedule_page(demo_db_path, demo_db, monkeypatch):
+    at = start(demo_db_path, monkeypatch)
+    at.switch_page("pages/schedule.py").run()
+    assert not at.exception
+    phases = at.dataframe[0].value
+    vaulx1 = phases[(phases["Phase"] == "1ère phase")].iloc[0]
+    assert vaulx1["Fin prévue → réelle"] == "31/12/2007 → 30/09/2008"
+    assert vaulx1["Glissement de la fin"] == "+9,0 mois"
+    buildings = at.dataframe[1].value.set_index("Bâtiment")
+    assert buildings.loc["Mont Pilat", "Démolition réelle"] == "17/06/2008"
+    assert "nan" not in buildings.to_string().lower()
+
+
+@pytest.mark.parametrize("query,scope", [
+    ({}, Scope(as_of=date(2009, 6, 30))),
+    ({"operation": "CLERMONT-CHAMPRATEL"}, Scope(operations=("CLERMONT-CHAMPRATEL",),
+                                                  as_of=date(2009, 6, 30))),
+])
+def test_quality_page(demo_db_path, demo_db, monkeypatch, query, scope):
+    at = start(demo_db_path, monkeypatch, **query)
+    at.switch_page("pages/quality.py").run()
+    assert not at.exception
+    total = ind.kpis(demo_db, scope).query("is_total").iloc[0]
+    table = at.dataframe[0].value
+    overall = table["Ensemble du périmètre"]
+    assert overall["Relogés hors site"] == fmt.share_with_n(total["offsite_share_num"],
+                                                           total["offsite_share_den"])
+    assert overall["Compensation ANRU"].startswith(fmt.euros(total["rent_compensation_eur"]))
+    assert "nan" not in table.to_string().lower()
+
+
+def test_quality_marks_small_populations(small_db_path, monkeypatch):
+    at = start(small_db_path, monkeypatch, date="2009-06-01")
+    at.switch_page("pages/quality.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "effectif faible" in table.loc["Relogés hors site", "Ensemble du périmètre"]
