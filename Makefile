@@ -9,14 +9,26 @@ PORT   ?= 8501
 
 .PHONY: run test setup setup-dev demo
 
+LEAFLET_VERSION := 1.9.4
+LEAFLET := static/vendor/leaflet/leaflet.js
+
 run: setup $(DB)
 	RELOG_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: setup-dev $(DB)
 	$(BIN)/python -m pytest
 
-setup: $(VENV)/.installed
-setup-dev: $(VENV)/.installed-dev
+setup: $(VENV)/.installed $(LEAFLET)
+setup-dev: $(VENV)/.installed-dev $(LEAFLET)
+
+# Leaflet, served by the app itself (no CDN at run time), from the npm registry.
+$(LEAFLET):
+	rm -rf static/vendor/leaflet static/vendor/.leaflet-tmp
+	mkdir -p static/vendor/.leaflet-tmp
+	cd static/vendor/.leaflet-tmp && npm pack --silent leaflet@$(LEAFLET_VERSION) >/dev/null
+	tar -xzf static/vendor/.leaflet-tmp/leaflet-$(LEAFLET_VERSION).tgz -C static/vendor/.leaflet-tmp
+	mv static/vendor/.leaflet-tmp/package/dist static/vendor/leaflet
+	rm -rf static/vendor/.leaflet-tmp
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -30,6 +30,8 @@ PAGES = {
                 icon=":material/calendar_month:", url_path="calendrier"),
         st.Page(str(HERE / "pages" / "quality.py"), title="Qualité du relogement",
                 icon=":material/verified:", url_path="qualite"),
+        st.Page(str(HERE / "pages" / "map_view.py"), title="Carte des relogements",
+                icon=":material/map:", url_path="carte"),
     ],
     "Évaluation": [
         st.Page(str(HERE / "pages" / "satisfaction.py"), title="Satisfaction",

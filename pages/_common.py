@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import fmt, indicators, survey
+from relog_data import fmt, geo, indicators, survey
 from relog_data.db import Database, default_db_path
 from relog_data.errors import RelogError
 
@@ -59,7 +59,7 @@ def database() -> Database:
         st.stop()
 
 
-_MODULES = {"indicators": indicators, "survey": survey}
+_MODULES = {"indicators": indicators, "survey": survey, "geo": geo}
 
 
 @st.cache_data(show_spinner=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import importer, model
+from relog_data import geo, importer, model
 from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
@@ -116,6 +116,33 @@ if uploads:
             elif report is not None:
                 st.error("Import refusé : la base n'a pas été modifiée.")
                 _show_report(report)
+
+st.subheader("Contours géographiques")
+st.markdown("Communes, quartiers prioritaires (QPV) ou périmètre d'une opération : GeoJSON, "
+            "GeoPackage ou Shapefile zippé, en Lambert-93 ou en WGS84. Les indicateurs « sur "
+            "site » et « en QPV » laissés vides dans les données sont alors calculés d'après les "
+            "coordonnées des relogements ; les valeurs saisies l'emportent toujours.")
+geo_file = st.file_uploader("Fichier de contours", type=["geojson", "json", "gpkg", "zip"],
+                            key="geo_file")
+kinds = {"communes": "communes", "qpv": "quartiers prioritaires (QPV)",
+         "perimetre": "périmètre d'une opération"}
+kind = st.radio("Type de contours", list(kinds), format_func=kinds.get, horizontal=True,
+                key="geo_kind")
+operation = None
+if kind == "perimetre":
+    labels = ui.operation_labels()
+    operation = st.selectbox("Opération", list(labels), format_func=labels.get, key="geo_op")
+if geo_file is not None and st.button("Importer les contours", icon=":material/map:"):
+    try:
+        with ui.database().write_access() as writable:
+            result = geo.import_boundaries(writable, geo_file.name, geo_file.getvalue(), kind,
+                                           operation)
+    except RelogError as exc:
+        st.error(str(exc))
+    else:
+        st.cache_data.clear()
+        st.success(f"{result['boundaries']} contour(s) importé(s) ; indicateurs recalculés sur "
+                   f"{result['moves']} relogement(s) localisé(s).")
 
 st.subheader("Historique des imports")
 history = importer.history_table(ui.database())

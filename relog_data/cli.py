@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="écrire un classeur vide à remplir")
     p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
+
+    p = sub.add_parser("geo", help="contours géographiques (communes, QPV, périmètres)")
+    geo_sub = p.add_subparsers(dest="geo_command", required=True, parser_class=_FrenchParser)
+    g = geo_sub.add_parser("import", help="importer un fichier de contours")
+    g.add_argument("file", type=Path, metavar="FICHIER")
+    g.add_argument("--kind", required=True, choices=["communes", "qpv", "perimetre"])
+    g.add_argument("--operation", default=None, metavar="CODE",
+                   help="opération du périmètre (obligatoire pour --kind perimetre)")
+    g.add_argument("--db", type=Path, default=None)
     return parser
 
 
@@ -160,5 +169,23 @@ def _cmd_template(args) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+def _cmd_geo(args) -> int:
+    from . import geo
+
+    path = args.db or default_db_path()
+    if not args.file.is_file():
+        raise RelogError(f"Fichier introuvable : {args.file}")
+    if args.kind == "perimetre" and not args.operation:
+        raise RelogError("Un périmètre se rattache à une opération : précisez --operation CODE.")
+    with Database(path, read_only=False) as db:
+        result = geo.import_boundaries(db, args.file.name, args.file.read_bytes(), args.kind,
+                                       args.operation)
+    print(f"{result['boundaries']} contour(s) « {geo.KINDS[args.kind]} » importé(s) ; "
+          f"indicateurs recalculés sur {result['moves']} relogement(s) localisé(s) "
+          f"(sur site calculé : {result['on_site_computed']}, QPV calculé : "
+          f"{result['in_qpv_computed']}).")
+    return 0
+
+
+_COMMANDS = {"geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}

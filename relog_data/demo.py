@@ -748,6 +748,13 @@ def build_demo(path: str | Path, seed: int = SEED) -> dict[str, int]:
             }
             for key, value in settings.items():
                 cur.execute("INSERT INTO settings VALUES ($k, $v)", {"k": key, "v": value})
+            from . import geo
+
+            perimeters = geo.demo_perimeters(frames["operations"])
+            for code in perimeters["code"]:
+                geo.store_boundaries(cur, perimeters[perimeters["code"] == code], "perimetre",
+                                     "démo (périmètre indicatif)", code)
+            geo.refresh_computed(cur)
     finally:
         db.close()
     return counts

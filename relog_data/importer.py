@@ -525,6 +525,10 @@ def import_sources(
                     summary["deleted"] = deleted.get(table.name, 0)
                     if item is not None and item.valid.any():
                         _upsert(cur, item, summary, report)
+                if "moves" in parsed:
+                    from .geo import refresh_computed
+
+                    refresh_computed(cur)  # flags computed from the boundaries loaded
                 step(0.8, "Contrôle de cohérence")
                 _map_checks(run_checks_on_cursor(cur), parsed, report)
             except _Refused:

@@ -287,3 +287,9 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
     "followups": (_HOUSEHOLD,),
     "survey_answers": (_HOUSEHOLD,),
 }
+
+# Columns of the database that are not in the dictionary: computed from the
+# boundaries (sql/migrations/002_geo.sql), never imported nor exported.
+COMPUTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "moves": ("on_site_computed", "in_qpv_computed", "insee_code_computed"),
+}

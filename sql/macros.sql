@@ -70,11 +70,15 @@ CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_building
 -- @label Relogement définitif
 -- @definition Le relogement définitif d'un ménage est sa ligne de relogement de
 --   nature « définitif » la plus récente (par date de relogement) ; à une date D, la
---   plus récente datée au plus tard D.
+--   plus récente datée au plus tard D. Quand « sur site » ou « en QPV » n'y sont pas
+--   renseignés et que les périmètres ou les contours des QPV sont chargés, la valeur
+--   calculée d'après ses coordonnées est utilisée ; une valeur saisie l'emporte toujours.
 CREATE OR REPLACE TEMP MACRO definitive_moves(p_as_of) AS TABLE
     SELECT * EXCLUDE (move_order)
     FROM (
-        SELECT m.*,
+        SELECT m.* REPLACE (coalesce(m.on_site, m.on_site_computed) AS on_site,
+                            coalesce(m.in_qpv, m.in_qpv_computed) AS in_qpv,
+                            coalesce(m.insee_code, m.insee_code_computed) AS insee_code),
                row_number() OVER (PARTITION BY m.household_id
                                   ORDER BY m.move_date DESC) AS move_order
         FROM moves AS m

@@ -59,11 +59,12 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
     with streamlit_server(db_path) as url, browser_page() as page:
         page.goto(url + "/import")
         wait_for_app(page, "Historique des imports")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(workbook))
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+            str(workbook))
         page.get_by_role("button", name="Contrôler les fichiers").click()
-        page.get_by_text("Contrôle réussi").wait_for(timeout=30_000)
+        page.get_by_text("Contrôle réussi").wait_for(timeout=90_000)
         page.get_by_role("button", name="Importer", exact=True).click()
-        page.get_by_text("Import réussi").wait_for(timeout=30_000)
+        page.get_by_text("Import réussi").wait_for(timeout=90_000)
         page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked
@@ -100,4 +101,19 @@ def test_steering_pages_in_browser(server, path, title, charts):
         assert page.locator(".js-plotly-plot").count() >= charts
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.get_by_text("Page not found").count() == 0
+        assert page.blocked == [], page.blocked
+
+
+def test_map_draws_its_features_offline(server):
+    with browser_page(height=1800) as page:
+        page.goto(server + "/carte?operation=VAULX-MDT")
+        wait_for_app(page, "Carte des relogements")
+        frame = page.frame_locator("iframe").first
+        frame.locator(".leaflet-interactive").nth(100).wait_for(timeout=30_000)
+        drawn = frame.locator(".leaflet-interactive").count()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "carte.png"), full_page=True)
+        assert drawn > 500  # 508 destinations, origins and the perimeter
+        assert frame.locator(".leaflet-control-zoom").count() == 1
+        assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked

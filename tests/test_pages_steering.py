@@ -144,3 +144,21 @@ def test_quality_marks_small_populations(small_db_path, monkeypatch):
     assert not at.exception
     table = at.dataframe[0].value
     assert "effectif faible" in table.loc["Relogés hors site", "Ensemble du périmètre"]
+
+
+def test_map_page(demo_db_path, demo_db, monkeypatch):
+    from relog_data import geo
+
+    at = start(demo_db_path, monkeypatch, operation="VAULX-MDT")
+    at.switch_page("pages/map_view.py").run()
+    assert not at.exception
+    scope = Scope(operations=("VAULX-MDT",), as_of=date(2009, 6, 30))
+    aggregates = geo.commune_aggregates(demo_db, scope)
+    table = at.dataframe[0].value
+    assert table["Commune"].tolist() == aggregates["commune"].tolist()
+    assert table["Ménages"].iloc[0] == fmt.integer(aggregates["households"].iloc[0])
+    summary = geo.distance_summary(geo.destinations(demo_db, scope))
+    shown = metrics(at)
+    assert shown["Distance médiane"] == f"{fmt.number(summary['median'], 1)} km"
+    assert shown["à 5 km ou moins"] == fmt.share(summary["within_5"])
+    assert "508 relogements définitifs" in " ".join(m.value for m in at.markdown)

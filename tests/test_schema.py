@@ -8,7 +8,7 @@ import pytest
 from relog_data import codes
 from relog_data.db import MIGRATIONS_DIR, SCHEMA_VERSION, Database, sql_parameters
 from relog_data.errors import RelogError
-from relog_data.model import TABLES
+from relog_data.model import COMPUTED_COLUMNS, TABLES
 
 KIND_TYPES = {"text": "VARCHAR", "int": "INTEGER", "decimal": ("DOUBLE", "DECIMAL"),
               "date": "DATE", "bool": "BOOLEAN"}
@@ -30,6 +30,7 @@ def columns_of(db, table):
 def test_model_matches_database(fresh_db):
     for table in TABLES:
         cols = columns_of(fresh_db, table.name)
+        cols = cols[~cols["column_name"].isin(COMPUTED_COLUMNS.get(table.name, ()))]
         assert list(cols["column_name"]) == [c.name for c in table.columns], table.name
         for col, row in zip(table.columns, cols.itertuples()):
             if col.kind == "code":
@@ -78,20 +79,21 @@ def test_schema_version_recorded(fresh_db):
 def test_older_database_is_upgraded_or_refused(tmp_path):
     old_dir = tmp_path / "old"
     old_dir.mkdir()
-    shutil.copy(MIGRATIONS_DIR / "001_initial.sql", old_dir)
+    for migration in ("001_initial.sql", "002_geo.sql"):
+        shutil.copy(MIGRATIONS_DIR / migration, old_dir)
     path = tmp_path / "db.duckdb"
     Database(path, read_only=False, create=True, migrations_dir=old_dir).close()
 
     new_dir = tmp_path / "new"
     shutil.copytree(old_dir, new_dir)
-    (new_dir / "002_extra.sql").write_text("ALTER TABLE operations ADD COLUMN note VARCHAR;")
+    (new_dir / "003_extra.sql").write_text("ALTER TABLE operations ADD COLUMN note VARCHAR;")
 
     # the app (read-only) refuses an older schema with a clear message
-    with pytest.raises(RelogError, match="schéma 1, antérieur au schéma 2.*migrate"):
+    with pytest.raises(RelogError, match="schéma 2, antérieur au schéma 3.*migrate"):
         Database(path, read_only=True, migrations_dir=new_dir)
     # a writer upgrades it
     with Database(path, read_only=False, migrations_dir=new_dir) as db:
-        assert db.schema_version() == 2
+        assert db.schema_version() == 3
         assert "note" in set(columns_of(db, "operations")["column_name"])
     # and the older code refuses the newer database
     with pytest.raises(RelogError, match="plus récente"):
@@ -101,16 +103,17 @@ def test_older_database_is_upgraded_or_refused(tmp_path):
 def test_failed_migration_changes_nothing(tmp_path):
     old_dir = tmp_path / "old"
     old_dir.mkdir()
-    shutil.copy(MIGRATIONS_DIR / "001_initial.sql", old_dir)
+    for migration in ("001_initial.sql", "002_geo.sql"):
+        shutil.copy(MIGRATIONS_DIR / migration, old_dir)
     path = tmp_path / "db.duckdb"
     Database(path, read_only=False, create=True, migrations_dir=old_dir).close()
-    (old_dir / "002_broken.sql").write_text(
+    (old_dir / "003_broken.sql").write_text(
         "ALTER TABLE operations ADD COLUMN note VARCHAR; SELECT * FROM no_such_table;")
     with pytest.raises(duckdb.Error):
         Database(path, read_only=False, migrations_dir=old_dir)
-    (old_dir / "002_broken.sql").unlink()
+    (old_dir / "003_broken.sql").unlink()
     with Database(path, read_only=True, migrations_dir=old_dir) as db:
-        assert db.schema_version() == 1
+        assert db.schema_version() == 2
         assert "note" not in set(columns_of(db, "operations")["column_name"])
 
 

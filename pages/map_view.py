@@ -1,0 +1,103 @@
+"""Carte des relogements: where did the households go?"""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from pages import _common as ui
+from relog_data import charts, fmt, geo, maps
+
+scope = ui.current_scope()
+as_of = ui.as_of_text()
+st.title("Carte des relogements")
+st.html(f'<p class="relog-asof">Relogements au {as_of} · {ui.scope_caption(scope)}</p>')
+
+# Structured so that a role can be limited to the aggregated view (no points).
+POINTS_ALLOWED = True
+
+with st.sidebar:
+    st.subheader("Carte")
+    background = st.radio("Fond de carte", ["Sans fond de carte", "OpenStreetMap"],
+                          key="map_background",
+                          help="OpenStreetMap n'apparaît que si votre navigateur accède à "
+                               "internet ; sans fond, les contours de communes chargés servent "
+                               "de repère.")
+    colour_by = st.selectbox("Couleur des points", ["on_site", "landlord", "housing_type"],
+                             format_func={"on_site": "sur site / hors site",
+                                          "landlord": "bailleur de destination",
+                                          "housing_type": "type de parc"}.get,
+                             key="map_colour")
+    temporary = st.toggle("Relogements provisoires", value=False, key="map_temporary")
+    lines = st.toggle("Lignes origine → destination", value=False, key="map_lines")
+with_tiles = background == "OpenStreetMap"
+
+moves = ui.call_module("geo", "destinations", scope, temporary)
+if moves.empty:
+    st.info("Aucun ménage relogé dans ce périmètre à cette date.")
+    st.stop()
+origins = (moves.drop_duplicates("building_code")
+           [["building_code", "origin_name", "origin_latitude", "origin_longitude"]]
+           .rename(columns={"origin_name": "name", "origin_latitude": "latitude",
+                            "origin_longitude": "longitude"}))
+communes = ui.call_module("geo", "boundaries", "communes")
+perimeters = ui.call_module("geo", "boundaries", "perimetre")
+perimeters = perimeters[perimeters["operation_code"].isin(moves["operation_code"].unique())]
+aggregates = ui.call_module("geo", "commune_aggregates", scope)
+
+left, right = st.columns([3, 2])
+with left:
+    if POINTS_ALLOWED:
+        n_def = int((moves["nature"] == "définitif").sum())
+        st.markdown(f"**Destinations** — {fmt.integer(n_def)} relogements définitifs"
+                    + (f", {fmt.integer(len(moves) - n_def)} provisoires" if temporary else ""))
+        fmap, mode = maps.point_map(moves, origins, perimeters, communes, colour_by, lines,
+                                    with_tiles)
+        if mode == "grille":
+            st.caption(f"Plus de {fmt.integer(maps.MAX_POINTS)} points : les destinations sont "
+                       "regroupées sur le serveur par carreaux (d'environ 1 km, plus grands "
+                       "quand elles s'étendent loin), en cercles proportionnels.")
+        st_folium(fmap, height=560, use_container_width=True, returned_objects=[],
+                  key="map_points")
+    else:
+        st.info("Carte des communes uniquement.")
+with right:
+    st.markdown("**Communes de destination**")
+    cmap = maps.commune_map(aggregates, communes, with_tiles)
+    st_folium(cmap, height=560, use_container_width=True, returned_objects=[],
+              key="map_communes")
+if perimeters["source"].str.contains("indicatif").any():
+    st.caption("Périmètres en pointillés : périmètres indicatifs de la démonstration (un disque "
+               "autour de chaque site), pas les périmètres réels ; les vrais périmètres et "
+               "contours de QPV se chargent depuis la page Import des données.")
+
+st.subheader("Par commune de destination")
+rehoused = int(aggregates["households"].sum())
+st.dataframe(pd.DataFrame({
+    "Commune": aggregates["commune"],
+    "Ménages": [fmt.integer(v) for v in aggregates["households"]],
+    "Part": [f"{fmt.share(s)} ({fmt.ratio(n, rehoused)})"
+             for s, n in zip(aggregates["share"], aggregates["households"])],
+    "En QPV": [fmt.integer(v) for v in aggregates["in_qpv"]],
+    "Hors QPV": [fmt.integer(v) for v in aggregates["outside_qpv"]],
+    "QPV non renseigné": [fmt.integer(v) for v in aggregates["qpv_unknown"]],
+}), hide_index=True, width="stretch")
+
+st.subheader("Distances entre le bâtiment d'origine et le logement")
+summary = geo.distance_summary(moves)
+cols = st.columns(4)
+cols[0].metric("Distance médiane", "—" if summary["median"] is None
+               else f"{fmt.number(summary['median'], 1)} km")
+for col, key, label in zip(cols[1:], ["within_1", "within_5", "within_10"],
+                           ["à 1 km ou moins", "à 5 km ou moins", "à 10 km ou moins"]):
+    col.metric(label, fmt.share(summary[key]))
+st.caption(f"Distances à vol d'oiseau calculées en Lambert-93, sur {fmt.integer(summary['n'])} "
+           "relogements définitifs dont les coordonnées sont connues.")
+distances = moves.loc[moves["nature"] == "définitif", "distance_km"].dropna()
+bins = pd.cut(distances, [0, 1, 2, 5, 10, 20, 50, float("inf")], include_lowest=True,
+              labels=["≤ 1 km", "1 à 2 km", "2 à 5 km", "5 à 10 km", "10 à 20 km", "20 à 50 km",
+                      "plus de 50 km"])
+counts = bins.value_counts(sort=False)
+st.plotly_chart(charts.horizontal_counts(
+    [str(i) for i in counts.index], [int(v) for v in counts.values],
+    f"Distance origine → destination au {as_of} (n = {fmt.integer(len(distances))})",
+    "#0072B2"), width="stretch", config={"displaylogo": False})
