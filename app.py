@@ -33,6 +33,10 @@ PAGES = {
         st.Page(str(HERE / "pages" / "map_view.py"), title="Carte des relogements",
                 icon=":material/map:", url_path="carte"),
     ],
+    "Séance": [
+        st.Page(str(HERE / "pages" / "meeting_report.py"), title="Rapport de séance",
+                icon=":material/picture_as_pdf:", url_path="rapport"),
+    ],
     "Évaluation": [
         st.Page(str(HERE / "pages" / "satisfaction.py"), title="Satisfaction",
                 icon=":material/sentiment_satisfied:", url_path="enquete-satisfaction"),

@@ -255,3 +255,22 @@ def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
     fig.update_xaxes(type="date", tickformat="%Y", gridcolor="#E4E7EB")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels)
     return _layout(fig, title, height=160 + 30 * len(labels), legend_on_top=True)
+
+
+def commune_bubbles(aggregates: pd.DataFrame, title: str) -> go.Figure:
+    """Destination communes as proportional circles at their centre, labelled,
+    on plain axes (no tiles): legible printed in black and white."""
+    top = max(float(aggregates["households"].max()), 1.0) if len(aggregates) else 1.0
+    fig = go.Figure(go.Scatter(
+        x=aggregates["centre_lon"], y=aggregates["centre_lat"], mode="markers+text",
+        marker={"size": [8 + 52 * (n / top) ** 0.5 for n in aggregates["households"]],
+                "color": "rgba(0,114,178,0.45)", "line": {"color": "#1F2933", "width": 1}},
+        text=[f"{c} ({fmt.integer(n)})" for c, n in zip(aggregates["commune"],
+                                                       aggregates["households"])],
+        textposition="top center", textfont={"size": 10},
+        hovertemplate="%{text}<extra></extra>"))
+    fig.update_xaxes(title="longitude", showgrid=True, gridcolor="#E4E7EB")
+    # one degree of longitude is shorter than one of latitude at 45° N
+    fig.update_yaxes(title="latitude", showgrid=True, gridcolor="#E4E7EB",
+                     scaleanchor="x", scaleratio=1.42)
+    return _layout(fig, title, height=520)

@@ -59,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="écrire un classeur vide à remplir")
     p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
 
+    p = sub.add_parser("report", help="rapport de séance PDF et son annexe Excel")
+    p.add_argument("out", type=Path, metavar="SORTIE.pdf")
+    p.add_argument("--db", type=Path, default=None)
+    p.add_argument("--operation", action="append", default=[], metavar="CODE")
+    p.add_argument("--phase", action="append", type=int, default=[], metavar="N")
+    p.add_argument("--as-of", type=_iso_date, required=True, metavar="AAAA-MM-JJ")
+    p.add_argument("--reference", type=_iso_date, default=None, metavar="AAAA-MM-JJ",
+                   help="date de la séance précédente (évolutions)")
+    p.add_argument("--audience", required=True, choices=["elu", "partenaire", "charge"])
+    p.add_argument("--annex", type=Path, default=None, metavar="ANNEXE.xlsx")
+
     p = sub.add_parser("geo", help="contours géographiques (communes, QPV, périmètres)")
     geo_sub = p.add_subparsers(dest="geo_command", required=True, parser_class=_FrenchParser)
     g = geo_sub.add_parser("import", help="importer un fichier de contours")
@@ -169,6 +180,22 @@ def _cmd_template(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    import time
+
+    from . import report
+
+    path = args.db or default_db_path()
+    scope = indicators.Scope(tuple(args.operation), tuple(args.phase), as_of=args.as_of)
+    started = time.perf_counter()
+    with Database(path, read_only=True) as db:
+        indicators.check_scope(db, scope)
+        report.generate(db, scope, args.reference, args.audience, args.out, args.annex)
+    print(f"Rapport écrit : {args.out}" + (f" ; annexe : {args.annex}" if args.annex else "")
+          + f" ({time.perf_counter() - started:.1f} s).")
+    return 0
+
+
 def _cmd_geo(args) -> int:
     from . import geo
 
@@ -187,5 +214,5 @@ def _cmd_geo(args) -> int:
     return 0
 
 
-_COMMANDS = {"geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+_COMMANDS = {"report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}

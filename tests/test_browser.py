@@ -117,3 +117,21 @@ def test_map_draws_its_features_offline(server):
         assert frame.locator(".leaflet-control-zoom").count() == 1
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked
+
+
+def test_report_download_in_browser(server, tmp_path):
+    with browser_page(height=1400) as page:
+        page.goto(server + "/rapport?date=2009-06-30&reference=2009-03-31")
+        wait_for_app(page, "Rapport de séance")
+        page.get_by_role("button", name="Générer le rapport").click()
+        button = page.get_by_role("button", name="Télécharger le rapport (PDF)")
+        button.wait_for(timeout=120_000)
+        with page.expect_download(timeout=60_000) as info:
+            button.click()
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(target)
+        page.screenshot(path=str(ARTIFACTS / "rapport.png"), full_page=True)
+        assert target.name == "relog-rapport-elu-2009-06-30.pdf"
+        assert target.read_bytes()[:5] == b"%PDF-"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.blocked == [], page.blocked

@@ -162,3 +162,17 @@ def test_map_page(demo_db_path, demo_db, monkeypatch):
     assert shown["Distance médiane"] == f"{fmt.number(summary['median'], 1)} km"
     assert shown["à 5 km ou moins"] == fmt.share(summary["within_5"])
     assert "508 relogements définitifs" in " ".join(m.value for m in at.markdown)
+
+
+def test_report_page_generates_the_pack(demo_db_path, monkeypatch):
+    at = start(demo_db_path, monkeypatch, date="2009-06-30", reference="2009-03-31")
+    at.switch_page("pages/meeting_report.py").run()
+    assert not at.exception
+    assert at.radio[0].options == ["élus (séance de revue : agrégats seulement)",
+                                   "partenaires du groupe technique (données pseudonymes)",
+                                   "chargés de relogement"]
+    at.button[0].click().run(timeout=180)
+    assert not at.exception
+    assert at.success and "Rapport prêt" in at.success[0].value
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Télécharger le rapport (PDF)", "Télécharger l'annexe (Excel)"]
