@@ -33,6 +33,14 @@ PAGES = {
         st.Page(str(HERE / "pages" / "map_view.py"), title="Carte des relogements",
                 icon=":material/map:", url_path="carte"),
     ],
+    "Relogement": [
+        st.Page(str(HERE / "pages" / "supply_needs.py"), title="Offre et besoins",
+                icon=":material/balance:", url_path="offre-besoins"),
+        st.Page(str(HERE / "pages" / "households.py"), title="Ménages",
+                icon=":material/groups:", url_path="menages"),
+        st.Page(str(HERE / "pages" / "synoptic.py"), title="Synoptique",
+                icon=":material/grid_view:", url_path="synoptique"),
+    ],
     "Séance": [
         st.Page(str(HERE / "pages" / "meeting_report.py"), title="Rapport de séance",
                 icon=":material/picture_as_pdf:", url_path="rapport"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import fmt, geo, indicators, survey
+from relog_data import fmt, geo, indicators, supply, survey
 from relog_data.db import Database, default_db_path
 from relog_data.errors import RelogError
 
@@ -59,12 +59,13 @@ def database() -> Database:
         st.stop()
 
 
-_MODULES = {"indicators": indicators, "survey": survey, "geo": geo}
+_MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply}
 
 
 @st.cache_data(show_spinner=False)
 def _cached(module: str, function: str, path: str, token: int, args: tuple, kwargs: tuple):
     return getattr(_MODULES[module], function)(_database(path), *args, **dict(kwargs))
+
 
 
 def call_module(module: str, function: str, *args, **kwargs):

@@ -274,3 +274,8 @@ def commune_bubbles(aggregates: pd.DataFrame, title: str) -> go.Figure:
     fig.update_yaxes(title="latitude", showgrid=True, gridcolor="#E4E7EB",
                      scaleanchor="x", scaleratio=1.42)
     return _layout(fig, title, height=520)
+
+
+def titled(fig: go.Figure, title: str, height: int, legend_on_top: bool = False) -> go.Figure:
+    """The house layout (fonts, French separators, title) for a figure made elsewhere."""
+    return _layout(fig, title, height, legend_on_top)

@@ -91,6 +91,7 @@ def test_satisfaction_in_browser(server):
     ("/avancement", "Avancement du relogement", 4),
     ("/calendrier", "Calendrier des opérations", 1),
     ("/qualite", "Qualité du relogement", 4),
+    ("/offre-besoins", "Offre et besoins", 8),
 ])
 def test_steering_pages_in_browser(server, path, title, charts):
     with browser_page(height=2600) as page:
@@ -133,5 +134,19 @@ def test_report_download_in_browser(server, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "rapport.png"), full_page=True)
         assert target.name == "relog-rapport-elu-2009-06-30.pdf"
         assert target.read_bytes()[:5] == b"%PDF-"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.blocked == [], page.blocked
+
+
+@pytest.mark.parametrize("path,title,text", [
+    ("/menages", "Ménages", "Fiche BRT-0001"),
+    ("/synoptique", "Synoptique des bâtiments", "encore dans le bâtiment"),
+])
+def test_household_pages_in_browser(server, path, title, text):
+    with browser_page(height=1600) as page:
+        page.goto(server + path)
+        wait_for_app(page, title)
+        page.get_by_text(text).first.wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / f"{path.strip('/')}.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked

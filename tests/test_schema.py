@@ -10,6 +10,7 @@ from relog_data.db import MIGRATIONS_DIR, SCHEMA_VERSION, Database, sql_paramete
 from relog_data.errors import RelogError
 from relog_data.model import COMPUTED_COLUMNS, TABLES
 
+NOW, NEXT = SCHEMA_VERSION, SCHEMA_VERSION + 1
 KIND_TYPES = {"text": "VARCHAR", "int": "INTEGER", "decimal": ("DOUBLE", "DECIMAL"),
               "date": "DATE", "bool": "BOOLEAN"}
 
@@ -79,21 +80,21 @@ def test_schema_version_recorded(fresh_db):
 def test_older_database_is_upgraded_or_refused(tmp_path):
     old_dir = tmp_path / "old"
     old_dir.mkdir()
-    for migration in ("001_initial.sql", "002_geo.sql"):
-        shutil.copy(MIGRATIONS_DIR / migration, old_dir)
+    for migration in MIGRATIONS_DIR.glob("*.sql"):
+        shutil.copy(migration, old_dir)
     path = tmp_path / "db.duckdb"
     Database(path, read_only=False, create=True, migrations_dir=old_dir).close()
 
     new_dir = tmp_path / "new"
     shutil.copytree(old_dir, new_dir)
-    (new_dir / "003_extra.sql").write_text("ALTER TABLE operations ADD COLUMN note VARCHAR;")
+    (new_dir / f"{NEXT:03d}_extra.sql").write_text("ALTER TABLE operations ADD COLUMN note VARCHAR;")
 
     # the app (read-only) refuses an older schema with a clear message
-    with pytest.raises(RelogError, match="schéma 2, antérieur au schéma 3.*migrate"):
+    with pytest.raises(RelogError, match=f"schéma {NOW}, antérieur au schéma {NEXT}.*migrate"):
         Database(path, read_only=True, migrations_dir=new_dir)
     # a writer upgrades it
     with Database(path, read_only=False, migrations_dir=new_dir) as db:
-        assert db.schema_version() == 3
+        assert db.schema_version() == NEXT
         assert "note" in set(columns_of(db, "operations")["column_name"])
     # and the older code refuses the newer database
     with pytest.raises(RelogError, match="plus récente"):
@@ -103,17 +104,17 @@ def test_older_database_is_upgraded_or_refused(tmp_path):
 def test_failed_migration_changes_nothing(tmp_path):
     old_dir = tmp_path / "old"
     old_dir.mkdir()
-    for migration in ("001_initial.sql", "002_geo.sql"):
-        shutil.copy(MIGRATIONS_DIR / migration, old_dir)
+    for migration in MIGRATIONS_DIR.glob("*.sql"):
+        shutil.copy(migration, old_dir)
     path = tmp_path / "db.duckdb"
     Database(path, read_only=False, create=True, migrations_dir=old_dir).close()
-    (old_dir / "003_broken.sql").write_text(
+    (old_dir / f"{NEXT:03d}_broken.sql").write_text(
         "ALTER TABLE operations ADD COLUMN note VARCHAR; SELECT * FROM no_such_table;")
     with pytest.raises(duckdb.Error):
         Database(path, read_only=False, migrations_dir=old_dir)
-    (old_dir / "003_broken.sql").unlink()
+    (old_dir / f"{NEXT:03d}_broken.sql").unlink()
     with Database(path, read_only=True, migrations_dir=old_dir) as db:
-        assert db.schema_version() == 2
+        assert db.schema_version() == NOW
         assert "note" not in set(columns_of(db, "operations")["column_name"])
 
 

@@ -1,0 +1,69 @@
+"""Ménages: a searchable list and each household's sheet (rehousing staff)."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import fmt
+
+scope = ui.current_scope()
+as_of = ui.as_of_text()
+st.title("Ménages")
+st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+
+households = ui.call_module("supply", "households_list", scope)
+search = st.text_input("Rechercher (identifiant, bâtiment, chargé, situation)",
+                       key="household_search")
+shown = households
+if search:
+    text = search.lower()
+    shown = households[households[["household_id", "building_name", "officer", "state"]]
+                       .fillna("").apply(lambda r: text in " ".join(r).lower(), axis=1)]
+st.caption(f"{fmt.ratio(len(shown), len(households))} ménages")
+st.dataframe(pd.DataFrame({
+    "Ménage": shown["household_id"], "Bâtiment": shown["building_name"],
+    "Situation": shown["state"], "Chargé(e)": shown["officer"].fillna("—"),
+    "Dernier événement": [fmt.day(d) for d in shown["last_event"]],
+    "Sans action depuis (jours)": shown["days_since_last_event"].astype("Int64"),
+}), hide_index=True, width="stretch", height=320)
+
+if shown.empty:
+    st.stop()
+household = st.selectbox("Fiche du ménage", shown["household_id"].tolist(), key="household_id")
+row = households.set_index("household_id").loc[household]
+st.subheader(f"Fiche {household}")
+days = row["days_since_last_event"]
+cols = st.columns(4)
+cols[0].metric("Situation", row["state"])
+cols[1].metric("Bâtiment", row["building_name"])
+cols[2].metric("Personnes", fmt.integer(row["persons"]))
+cols[3].metric("Dernier événement", fmt.day(row["last_event"]))
+if not pd.isna(days) and row["state_order"] <= 7:  # still to rehouse, or temporary
+    st.markdown(f"**Sans action depuis {fmt.integer(days)} jours** (au {as_of}).")
+
+needs = ui.call_module("supply", "needs", scope)
+need = needs[needs["household_id"] == household]
+if len(need):
+    n = need.iloc[0]
+    st.markdown(
+        f"Composition : {n['composition'] or '—'} · revenus : {n['income_bracket'] or '—'} · "
+        f"recherche {n['needed_typology']} · souhait : {n['location_wish'] or 'non renseigné'} · "
+        f"besoin spécifique : {n['specific_need'] or '—'} · loyer actuel "
+        f"{fmt.euros(n['rent_before'])}")
+
+events = ui.call_module("supply", "household_events", household)
+st.markdown("**Chronologie**")
+st.dataframe(pd.DataFrame({
+    "Date": [fmt.day(d) for d in events["day"]], "Événement": events["event"],
+    "Détail": events["detail"].fillna("")}), hide_index=True, width="stretch")
+
+st.markdown(f"**Reste à charge** (loyer + charges − APL, par mois) : avant "
+            f"{fmt.euros(row['rest_to_pay_before'])}, après {fmt.euros(row['rest_to_pay_after'])}")
+pairs = ui.call_module("supply", "matches", scope, 0.10)
+mine = pairs[pairs["household_id"] == household]
+st.markdown(f"**Logements compatibles** ({fmt.integer(len(mine))})")
+if len(mine):
+    st.dataframe(pd.DataFrame({
+        "Rang": mine["rank"], "Logement": mine["vacancy_id"], "Bailleur": mine["landlord"],
+        "Commune": mine["commune"], "Typologie": mine["typology"],
+        "Loyer": [fmt.euros(v) for v in mine["rent"]]}), hide_index=True, width="stretch")

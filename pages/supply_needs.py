@@ -1,0 +1,178 @@
+"""Offre et besoins: the rehousing plan's confrontation of needs and supply,
+with matching suggestions (household level: for rehousing staff)."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages import _common as ui
+from relog_data import charts, fmt
+from relog_data.supply import DEFAULT_TOLERANCE
+
+scope = ui.current_scope()
+as_of = ui.as_of_text()
+st.title("Offre et besoins")
+st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+
+needs = ui.call_module("supply", "needs", scope)
+offer = ui.call_module("supply", "supply")
+c1, c2 = st.columns(2)
+c1.metric("Ménages encore à reloger", fmt.integer(len(needs)))
+c1.caption("statuts 1 à 5 et relogés provisoires")
+c2.metric("Logements mobilisables", fmt.integer(len(offer)))
+c2.caption("logements vacants disponibles ou déjà proposés")
+if needs.empty:
+    st.info("Aucun ménage à reloger dans ce périmètre à cette date.")
+    st.stop()
+
+# -- coverage ------------------------------------------------------------------------------------
+st.subheader("Couverture des besoins")
+coverage = ui.call_module("supply", "coverage", scope)
+
+
+def coverage_table(dimension: str, label: str) -> pd.DataFrame:
+    part = coverage[coverage["dimension"] == dimension]
+    part = part[(part["households"] > 0) | (part["vacancies"] > 0)]
+    return pd.DataFrame({
+        label: part["grp"],
+        "Ménages": part["households"].astype(int),
+        "Logements": part["vacancies"].astype(int),
+        "Couverture": [f"{g} : {fmt.integer(v)} logement(s) pour {fmt.integer(h)} ménage(s)"
+                       + (" — manque" if h > v else "")
+                       for g, v, h in zip(part["grp"], part["vacancies"], part["households"])],
+    })
+
+
+typo = coverage_table("typology", "Typologie")
+left, right = st.columns(2)
+with left:
+    fig = go.Figure()
+    fig.add_bar(x=typo["Typologie"], y=typo["Ménages"], name="ménages à reloger",
+                marker_color="#888888", text=typo["Ménages"], textposition="outside")
+    fig.add_bar(x=typo["Typologie"], y=typo["Logements"], name="logements mobilisables",
+                marker_color=["#D55E00" if h > v else "#0072B2"
+                              for h, v in zip(typo["Ménages"], typo["Logements"])],
+                text=typo["Logements"], textposition="outside")
+    fig.update_layout(barmode="group")
+    st.plotly_chart(charts.titled(fig, f"Besoins et offre par typologie au {as_of} "
+                                        f"(n = {fmt.integer(len(needs))} ménages)", 380,
+                                   legend_on_top=True),
+                    width="stretch", config={"displaylogo": False})
+    st.caption("Barres orange : typologies où l'offre manque.")
+with right:
+    st.dataframe(typo, hide_index=True, width="stretch")
+st.dataframe(coverage_table("location", "Souhait de localisation"), hide_index=True,
+             width="stretch")
+
+# -- needs and supply breakdowns ----------------------------------------------------------------
+st.subheader("Besoins des ménages")
+cols = st.columns(3)
+for col, (column, label) in zip(cols, [("income_bracket", "Tranche de revenus"),
+                                       ("specific_need", "Besoin spécifique"),
+                                       ("location_wish", "Souhait de localisation")]):
+    counts = needs[column].fillna("non renseigné").value_counts()
+    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
+                                              label, "#888888"),
+                     width="stretch", config={"displaylogo": False}, key=f"need_{column}")
+st.subheader("Offre mobilisable")
+cols = st.columns(3)
+for col, (column, label) in zip(cols, [("quota", "Contingent de réservation"),
+                                       ("financing", "Financement"),
+                                       ("landlord", "Bailleur")]):
+    counts = offer[column].fillna("non renseigné").value_counts()
+    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
+                                              label, "#0072B2", unit="logements"),
+                     width="stretch", config={"displaylogo": False}, key=f"offer_{column}")
+if len(offer):
+    monthly = (offer.dropna(subset=["available_date"])
+               .assign(month=lambda f: pd.to_datetime(f["available_date"]).dt.to_period("M")
+                       .dt.to_timestamp())
+               .groupby(["month", "quota"]).size().rename("n").reset_index())
+    fig = go.Figure()
+    for i, quota in enumerate(sorted(monthly["quota"].unique())):
+        part = monthly[monthly["quota"] == quota]
+        fig.add_bar(x=part["month"], y=part["n"], name=quota,
+                    marker_color=["#0072B2", "#E69F00", "#009E73", "#CC79A7"][i % 4])
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(tickformat="%m/%Y")
+    st.plotly_chart(charts.titled(fig, "Logements mobilisables par contingent et par mois de "
+                                        f"disponibilité (n = {fmt.integer(len(offer))})", 380,
+                                   legend_on_top=True),
+                    width="stretch", config={"displaylogo": False})
+
+# -- affordability and capacity -------------------------------------------------------------------
+st.subheader("Loyers abordables")
+tolerance = st.slider("Tolérance sur le loyer actuel (%)", 0, 50,
+                      int(DEFAULT_TOLERANCE * 100), step=5, key="supply_tolerance") / 100
+afford = ui.call_module("supply", "affordability", scope, tolerance)
+st.metric("Ménages ayant au moins un logement abordable",
+          fmt.share(afford["affordable_share"]))
+st.caption(f"{fmt.ratio(afford['with_affordable'], afford['with_rent'])} ménages dont le loyer "
+           f"actuel est connu ; loyer du logement au plus égal au loyer actuel + "
+           f"{fmt.number(tolerance * 100, 0)} %.")
+
+st.subheader("Capacité d'attribution des bailleurs")
+capacity = ui.call_module("supply", "capacity")
+landlords = sorted(needs["origin_landlord"].dropna().unique())
+current = dict(zip(capacity["landlord"], capacity["annual_allocations"]))
+by_landlord = needs.groupby("origin_landlord").size()
+st.dataframe(pd.DataFrame({
+    "Bailleur": landlords,
+    "Ménages à reloger": [fmt.integer(by_landlord.get(b, 0)) for b in landlords],
+    "Attributions annuelles": [fmt.integer(current[b]) if b in current else "non saisi"
+                               for b in landlords],
+    "Besoins / capacité annuelle": [fmt.share_with_n(by_landlord.get(b, 0), current[b])
+                                    if current.get(b) else "—" for b in landlords],
+}), hide_index=True, width="stretch")
+with st.form("capacity_form"):
+    st.caption("Administrateur : nombre annuel d'attributions hors réservations, par bailleur.")
+    values = {b: st.number_input(b, min_value=0, step=10, value=int(current.get(b, 0)),
+                                 key=f"cap_{b}") for b in landlords}
+    if st.form_submit_button("Enregistrer les capacités"):
+        from relog_data.supply import save_capacity
+
+        with ui.database().write_access() as writable:
+            save_capacity(writable, values)
+        st.cache_data.clear()
+        st.rerun()
+
+# -- matching suggestions --------------------------------------------------------------------------
+st.subheader("Rapprochements proposés")
+pairs = ui.call_module("supply", "matches", scope, tolerance)
+per_household = pairs.groupby("household_id").size()
+per_vacancy = pairs.groupby("vacancy_id").size()
+with_match = needs["household_id"].isin(per_household.index).sum()
+st.markdown(f"**{fmt.ratio(with_match, len(needs))}** ménages ont au moins un logement "
+            f"compatible ({fmt.share(with_match / len(needs))}).")
+left, right = st.columns(2)
+with left:
+    household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household")
+    mine = pairs[pairs["household_id"] == household]
+    need = needs.set_index("household_id").loc[household]
+    st.caption(f"Recherche {need['needed_typology']}, souhait : "
+               f"{need['location_wish'] or 'non renseigné'}, loyer actuel "
+               f"{fmt.euros(need['rent_before'])}, besoin : {need['specific_need'] or '—'}")
+    st.dataframe(pd.DataFrame({
+        "Rang": mine["rank"], "Logement": mine["vacancy_id"], "Bailleur": mine["landlord"],
+        "Commune": mine["commune"], "Typologie": mine["typology"],
+        "Loyer": [fmt.euros(v) for v in mine["rent"]],
+        "Disponible le": [fmt.day(d) for d in mine["available_date"]],
+        "Statut": mine["vacancy_status"]}), hide_index=True, width="stretch")
+with right:
+    vacancies = offer.assign(n=offer["vacancy_id"].map(per_vacancy).fillna(0).astype(int))
+    st.dataframe(pd.DataFrame({
+        "Logement": vacancies["vacancy_id"], "Commune": vacancies["commune"],
+        "Typologie": vacancies["typology"],
+        "Ménages compatibles": [f"{fmt.integer(n)} ménage(s) compatible(s)"
+                                for n in vacancies["n"]]}),
+        hide_index=True, width="stretch")
+export = pairs.rename(columns={"household_id": "ménage", "vacancy_id": "logement",
+                               "landlord": "bailleur", "commune": "commune",
+                               "typology": "typologie", "rent": "loyer", "quota": "contingent",
+                               "available_date": "disponible le", "rank": "rang"})[
+    ["ménage", "rang", "logement", "bailleur", "commune", "typologie", "loyer", "contingent",
+     "disponible le"]]
+st.download_button("Télécharger les rapprochements (CSV)",
+                   export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+                   file_name="relog-rapprochements.csv", mime="text/csv",
+                   icon=":material/download:")
