@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt
+from relog_data import charts, fmt, indicators
 from relog_data.codes import STATUS_COLOURS
 
 scope = ui.current_scope()
@@ -55,20 +55,6 @@ st.plotly_chart(charts.progress_curve(
     width="stretch", config={"displaylogo": False})
 
 
-def projection_text(row) -> str:
-    if row["remaining"] <= 0:
-        return "terminé : plus aucun ménage à reloger"
-    if pd.isna(row["projected_end"]):
-        return "rythme nul : aucun ménage relogé ni sorti sur les 6 derniers mois"
-    text = (f"à ce rythme ({fmt.number(row['pace_per_month'], 1)} ménage(s) par mois sur les "
-            f"6 derniers mois), fin estimée {ui.month_year(row['projected_end'])}")
-    if not pd.isna(row["gap_months"]):
-        gap = row["gap_months"]
-        text += (f", {fmt.number(abs(gap), 0)} mois {'après' if gap > 0 else 'avant'} la fin "
-                 f"prévue ({fmt.day(row['planned_end'])})")
-    return text
-
-
 def short_projection(row) -> str:
     if row["remaining"] <= 0:
         return "terminé"
@@ -81,7 +67,7 @@ def short_projection(row) -> str:
     return text
 
 
-st.markdown(f"**Ensemble du périmètre** : {projection_text(total)}.")
+st.markdown(f"**Ensemble du périmètre** : {indicators.projection_sentence(total)}.")
 labels = ui.operation_labels()
 per_op = projection[~projection["is_total"]]
 st.dataframe(pd.DataFrame({

@@ -329,6 +329,25 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
     return points
 
 
+def projection_sentence(row) -> str:
+    """The projection of one row of `projection()` in French, without final stop:
+    "à ce rythme (13,3 ménage(s) par mois sur les 6 derniers mois), fin estimée
+    en avril 2011, 3 mois après la fin prévue (31/12/2010)"."""
+    from . import fmt
+
+    if row["remaining"] <= 0:
+        return "terminé : plus aucun ménage à reloger"
+    if pd.isna(row["projected_end"]):
+        return "rythme nul : aucun ménage relogé ni sorti sur les 6 derniers mois"
+    text = (f"à ce rythme ({fmt.number(row['pace_per_month'], 1)} ménage(s) par mois sur les "
+            f"6 derniers mois), fin estimée {month_year(row['projected_end'])}")
+    if not pd.isna(row["gap_months"]):
+        gap = row["gap_months"]
+        text += (f", {fmt.number(abs(gap), 0)} mois {'après' if gap > 0 else 'avant'} la fin "
+                 f"prévue ({fmt.day(row['planned_end'])})")
+    return text
+
+
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
              "septembre", "octobre", "novembre", "décembre")
 

@@ -219,7 +219,7 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
                  + (f'<p class="note">{privacy.NOTE}</p>' if audience == "elu" else "")
                  + _figure(charts.progress_curve(
                      series, total, f"Ménages relogés ou sortis, réel et prévu, au {as_of_text}"))
-                 + f'<p class="note">{html.escape(_projection_sentence(total))}</p>')
+                 + f'<p class="note">{html.escape(indicators.projection_sentence(total).capitalize())}.</p>')
 
     # -- timeline --------------------------------------------------------------------------------
     timeline = indicators.timeline(db, scope)
@@ -334,19 +334,6 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
                  f"<title>Rapport de séance {as_of_text}</title><style>{CSS}</style></head><body>"
                  + "".join(parts) + "</body></html>")
     return {"html": html_text, "tables": tables, "scope": scope}
-
-
-def _projection_sentence(row) -> str:
-    if row["remaining"] <= 0:
-        return "Plus aucun ménage à reloger."
-    if pd.isna(row["projected_end"]):
-        return "Rythme nul : aucun ménage relogé ni sorti sur les 6 derniers mois."
-    text = (f"Au rythme des 6 derniers mois ({fmt.number(row['pace_per_month'], 1)} ménage(s) "
-            f"par mois), fin estimée {indicators.month_year(row['projected_end'])}")
-    if not pd.isna(row["gap_months"]):
-        gap = row["gap_months"]
-        text += f", {fmt.number(abs(gap), 0)} mois {'après' if gap > 0 else 'avant'} la fin prévue"
-    return text + "."
 
 
 def write_pdf(html_text: str, out: str | Path) -> Path:

@@ -62,8 +62,9 @@ def streamlit_server(db_path: Path):
 
 
 @contextmanager
-def browser_page(width: int = 1400, height: int = 1800):
-    """A Playwright page; `page.blocked` lists the non-local requests refused."""
+def browser_pages(count: int = 1, width: int = 1400, height: int = 1800):
+    """`count` Playwright pages, each in its own browser context (its own
+    Streamlit session); `page.blocked` lists the non-local requests refused."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -75,21 +76,31 @@ def browser_page(width: int = 1400, height: int = 1800):
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"])
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            blocked: list[str] = []
+            pages = []
+            for _ in range(count):
+                context = browser.new_context(viewport={"width": width, "height": height})
+                page = context.new_page()
+                blocked: list[str] = []
 
-            def route(r):
-                if r.request.url.startswith(LOCAL_PREFIXES):
-                    r.continue_()
-                else:
-                    blocked.append(r.request.url)
-                    r.abort()
+                def route(r, blocked=blocked):
+                    if r.request.url.startswith(LOCAL_PREFIXES):
+                        r.continue_()
+                    else:
+                        blocked.append(r.request.url)
+                        r.abort()
 
-            page.route("**/*", route)
-            page.blocked = blocked
-            yield page
+                page.route("**/*", route)
+                page.blocked = blocked
+                pages.append(page)
+            yield pages
         finally:
             browser.close()
+
+
+@contextmanager
+def browser_page(width: int = 1400, height: int = 1800):
+    with browser_pages(1, width, height) as pages:
+        yield pages[0]
 
 
 def _warm_up(url: str) -> None:

@@ -3,7 +3,7 @@
 import pytest
 
 from relog_data import fmt
-from tests.browser import ARTIFACTS, browser_page, streamlit_server, wait_for_app
+from tests.browser import ARTIFACTS, browser_page, browser_pages, streamlit_server, wait_for_app
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,53 @@ def test_household_pages_in_browser(server, path, title, text):
         page.screenshot(path=str(ARTIFACTS / f"{path.strip('/')}.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.blocked == [], page.blocked
+
+
+def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
+    """Session A imports the whole demo workbook again plus new follow-up contacts
+    while session B browses: both get correct pages, B sees the figures of before
+    or after the import, never an error."""
+    import shutil
+
+    import pandas as pd
+
+    from relog_data import indicators as ind
+    from relog_data.db import Database
+    from relog_data.export import export_workbook
+
+    db_path = tmp_path / "busy.duckdb"
+    shutil.copy(demo_db_path, db_path)
+    with Database(db_path) as db:
+        workbook = export_workbook(db, tmp_path / "suivi.xlsx")
+        overdue_before = len(ind.followups_overdue(db, ind.Scope(as_of=ind.data_date(db))))
+        late = ind.followups_overdue(db, ind.Scope(as_of=ind.data_date(db)))["household_id"]
+    contacts = pd.DataFrame({"id_menage": late.head(40), "date_contact": "15/06/2009",
+                             "type_contact": "téléphone"})
+    with pd.ExcelWriter(tmp_path / "suivis.xlsx") as writer:
+        contacts.to_excel(writer, sheet_name="suivis", index=False)
+    with streamlit_server(db_path) as url, browser_pages(2) as (a, b):
+        a.goto(url + "/import")
+        wait_for_app(a, "Historique des imports")
+        a.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+            [str(workbook), str(tmp_path / "suivis.xlsx")])
+        a.get_by_role("button", name="Contrôler les fichiers").click()
+        a.get_by_text("Contrôle réussi").wait_for(timeout=90_000)
+        a.get_by_role("button", name="Importer", exact=True).click()
+        # meanwhile, session B opens two pages
+        seen = []
+        for path, title in (("/", "Synthèse du programme"), ("/avancement",
+                                                             "Avancement du relogement")):
+            b.goto(url + path)
+            wait_for_app(b, title)
+            assert b.locator('[data-testid="stException"]').count() == 0
+            seen.append(b.locator('[data-testid="stMetricValue"]').all_inner_texts())
+        a.get_by_text("Import réussi").wait_for(timeout=120_000)
+        assert a.locator('[data-testid="stException"]').count() == 0
+        # after the import, B sees the new follow-ups in the points of attention
+        b.goto(url + "/")
+        wait_for_app(b, "Synthèse du programme")
+        b.get_by_text("sans aucun contact de suivi").first.wait_for(timeout=30_000)
+        text = b.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+        assert any(f"{overdue_before - 40} ménage(s) relogé(s)" in t for t in text), text
+        assert [v.replace("\u202f", " ") for v in seen[0][:1]] == ["1 129"]
+        assert a.blocked == [] and b.blocked == []
