@@ -83,6 +83,16 @@ for col, (column, label) in zip(cols, [("quota", "Contingent de réservation"),
     col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
                                               label, "#0072B2", unit="logements"),
                      width="stretch", config={"displaylogo": False}, key=f"offer_{column}")
+cols = st.columns(3)
+flags = offer.assign(
+    neuf=offer["new_or_recent"].map({True: "neuf ou récent", False: "ancien"}),
+    qpv=offer["in_qpv"].map({True: "en QPV", False: "hors QPV"}))
+for col, (column, label) in zip(cols, [("commune", "Commune"), ("neuf", "Neuf ou récent"),
+                                       ("qpv", "Quartier prioritaire")]):
+    counts = flags[column].astype("object").fillna("non renseigné").value_counts()
+    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
+                                              label, "#0072B2", unit="logements"),
+                     width="stretch", config={"displaylogo": False}, key=f"offer2_{column}")
 if len(offer):
     monthly = (offer.dropna(subset=["available_date"])
                .assign(month=lambda f: pd.to_datetime(f["available_date"]).dt.to_period("M")

@@ -91,7 +91,7 @@ def test_satisfaction_in_browser(server):
     ("/avancement", "Avancement du relogement", 4),
     ("/calendrier", "Calendrier des opérations", 1),
     ("/qualite", "Qualité du relogement", 4),
-    ("/offre-besoins", "Offre et besoins", 8),
+    ("/offre-besoins", "Offre et besoins", 11),
 ])
 def test_steering_pages_in_browser(server, path, title, charts):
     with browser_page(height=2600) as page:
@@ -188,6 +188,8 @@ def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
                                                              "Avancement du relogement")):
             b.goto(url + path)
             wait_for_app(b, title)
+            # B's queries wait while A's import holds the database, then run
+            b.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=120_000)
             assert b.locator('[data-testid="stException"]').count() == 0
             seen.append(b.locator('[data-testid="stMetricValue"]').all_inner_texts())
         a.get_by_text("Import réussi").wait_for(timeout=120_000)
