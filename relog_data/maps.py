@@ -93,6 +93,11 @@ def point_map(moves: pd.DataFrame, origins: pd.DataFrame, perimeters: pd.DataFra
               origins.rename(columns={"latitude": "lat", "longitude": "lon"})]
     m = _new_map(_bounds(frames), with_tiles)
     _outlines(m, communes, perimeters)
+    # origin buildings first: the destinations (on site ones included) are drawn on top
+    for rec in origins.dropna(subset=["latitude", "longitude"]).itertuples(index=False):
+        folium.CircleMarker((rec.latitude, rec.longitude), radius=11, color="#1F2933", weight=3,
+                            fill=True, fill_color="#FFFFFF", fill_opacity=1,
+                            tooltip=f"Bâtiment d'origine : {escape(rec.name)}").add_to(m)
     key, colours = _colour_key(located, colour_by)
     mode = "points"
     if len(located) > MAX_POINTS:
@@ -130,10 +135,6 @@ def point_map(moves: pd.DataFrame, origins: pd.DataFrame, perimeters: pd.DataFra
             popup=folium.GeoJsonPopup(fields=["p"], labels=False),
         )
         layer.add_to(m)
-    for rec in origins.dropna(subset=["latitude", "longitude"]).itertuples(index=False):
-        folium.CircleMarker((rec.latitude, rec.longitude), radius=8, color="#1F2933", weight=3,
-                            fill=True, fill_color="#FFFFFF", fill_opacity=1,
-                            tooltip=f"Bâtiment d'origine : {escape(rec.name)}").add_to(m)
     title = {"on_site": "Relogements définitifs", "landlord": "Bailleur de destination",
              "housing_type": "Type de parc"}[colour_by]
     extra = [("bâtiment d'origine", "#1F2933")]
