@@ -59,8 +59,7 @@ st.dataframe(pd.DataFrame({
 
 st.markdown(f"**Reste à charge** (loyer + charges − APL, par mois) : avant "
             f"{fmt.euros(row['rest_to_pay_before'])}, après {fmt.euros(row['rest_to_pay_after'])}")
-pairs = ui.call_module("supply", "matches", scope, 0.10)
-mine = pairs[pairs["household_id"] == household]
+mine = ui.call_module("supply", "matches", scope, 0.10, household)
 st.markdown(f"**Logements compatibles** ({fmt.integer(len(mine))})")
 if len(mine):
     st.dataframe(pd.DataFrame({

@@ -14,6 +14,12 @@ st.title("Synoptique des bâtiments")
 st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
 
 households = ui.call_module("supply", "households_list", scope)
+MAX_CELLS = 3000
+if len(households) > MAX_CELLS:
+    st.info(f"{fmt.integer(len(households))} ménages dans ce périmètre : choisissez une ou "
+            "plusieurs opérations (ou phases) dans la barre latérale pour afficher le "
+            f"synoptique (au plus {fmt.integer(MAX_CELLS)} cases).")
+    st.stop()
 timeline = ui.call("timeline", scope)
 buildings = timeline[timeline["level"] == "building"].set_index("building_code")
 legend = " ".join(

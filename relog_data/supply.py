@@ -35,9 +35,11 @@ def affordability(db: Database, scope: Scope, tolerance: float = DEFAULT_TOLERAN
     return {k: (None if pd.isna(v) else v) for k, v in row.items()}
 
 
-def matches(db: Database, scope: Scope, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
-    """Household x compatible vacancy pairs, ranked per household."""
-    return db.query("matches", **scope.params(), tolerance=tolerance)
+def matches(db: Database, scope: Scope, tolerance: float = DEFAULT_TOLERANCE,
+            household: str | None = None) -> pd.DataFrame:
+    """Household x compatible vacancy pairs, ranked per household (for one
+    household when `household` is given)."""
+    return db.query("matches", **scope.params(), tolerance=tolerance, household=household)
 
 
 def capacity(db: Database) -> pd.DataFrame:

@@ -15,7 +15,7 @@
 --   loyer le plus bas.
 --
 -- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of,
--- $tolerance DOUBLE (0.10 = 10 %).
+-- $tolerance DOUBLE (0.10 = 10 %), $household VARCHAR (one household, NULL = all).
 WITH needs AS (
     SELECT s.household_id, s.operation_code, s.persons, s.rent_before,
            CAST(s.location_wish AS VARCHAR) AS location_wish,
@@ -28,6 +28,7 @@ WITH needs AS (
     JOIN buildings AS b ON b.building_code = s.building_code
     WHERE s.state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
                       'proposition en cours', 'accord', 'relogé provisoire')
+      AND ($household IS NULL OR s.household_id = $household)
 ),
 supply AS (
     SELECT *, CAST(substr(CAST(typology AS VARCHAR), 2) AS INTEGER) AS rooms
