@@ -148,16 +148,25 @@ with st.form("capacity_form"):
 
 # -- matching suggestions --------------------------------------------------------------------------
 st.subheader("Rapprochements proposés")
-pairs = ui.call_module("supply", "matches", scope, tolerance)
-per_household = pairs.groupby("household_id").size()
-per_vacancy = pairs.groupby("vacancy_id").size()
-with_match = needs["household_id"].isin(per_household.index).sum()
-st.markdown(f"**{fmt.ratio(with_match, len(needs))}** ménages ont au moins un logement "
-            f"compatible ({fmt.share(with_match / len(needs))}).")
+# The full household x vacancy comparison grows with the product of the two;
+# above this size only the selected household is matched (ask for a narrower scope).
+MAX_PAIRS = 5_000_000
+full = len(needs) * max(len(offer), 1) <= MAX_PAIRS
+if full:
+    pairs = ui.call_module("supply", "matches", scope, tolerance)
+    per_household = pairs.groupby("household_id").size()
+    per_vacancy = pairs.groupby("vacancy_id").size()
+    with_match = needs["household_id"].isin(per_household.index).sum()
+    st.markdown(f"**{fmt.ratio(with_match, len(needs))}** ménages ont au moins un logement "
+                f"compatible ({fmt.share(with_match / len(needs))}).")
+else:
+    st.info(f"{fmt.integer(len(needs))} ménages et {fmt.integer(len(offer))} logements : le "
+            "rapprochement complet est réservé à un périmètre plus étroit (choisissez une ou "
+            "plusieurs opérations). Les logements compatibles du ménage choisi restent affichés.")
 left, right = st.columns(2)
 with left:
     household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household")
-    mine = pairs[pairs["household_id"] == household]
+    mine = ui.call_module("supply", "matches", scope, tolerance, household)
     need = needs.set_index("household_id").loc[household]
     st.caption(f"Recherche {need['needed_typology']}, souhait : "
                f"{need['location_wish'] or 'non renseigné'}, loyer actuel "
@@ -169,6 +178,8 @@ with left:
         "Disponible le": [fmt.day(d) for d in mine["available_date"]],
         "Statut": mine["vacancy_status"]}), hide_index=True, width="stretch")
 with right:
+    if not full:
+        st.stop()
     vacancies = offer.assign(n=offer["vacancy_id"].map(per_vacancy).fillna(0).astype(int))
     st.dataframe(pd.DataFrame({
         "Logement": vacancies["vacancy_id"], "Commune": vacancies["commune"],
