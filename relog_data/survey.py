@@ -25,7 +25,6 @@ SIGNIFICANCE = 0.05
 TIMING_GAP_MONTHS = 6  # waves whose median delay since the move differ more are not comparable
 
 QUESTION_LABELS = {name: wording for name, _, wording in SURVEY_QUESTIONS}
-QUESTION_SCALES = {name: scale for name, scale, _ in SURVEY_QUESTIONS}
 
 DIMENSIONS = {
     "operation": "Opération",

@@ -109,3 +109,19 @@ CREATE OR REPLACE TEMP MACRO done_dates() AS TABLE
     LEFT JOIN (SELECT household_id, min(move_date) AS first_definitive
                FROM moves WHERE nature = 'définitif' GROUP BY household_id) AS d
         ON d.household_id = h.household_id;
+
+-- Survey answers one row per household, wave and question (empty answers kept,
+-- answer NULL), answers dated by p_as_of (NULL = all).
+CREATE OR REPLACE TEMP MACRO survey_answers_long(p_as_of) AS TABLE
+    SELECT a.household_id, a.wave, a.survey_date, q.question, q.answer
+    FROM survey_answers AS a
+    CROSS JOIN LATERAL (
+        VALUES ('q_information', CAST(a.q_information AS VARCHAR)),
+               ('q_interlocuteur', CAST(a.q_interlocuteur AS VARCHAR)),
+               ('q_accompagnement', CAST(a.q_accompagnement AS VARCHAR)),
+               ('q_accompagnement_demenagement', CAST(a.q_accompagnement_demenagement AS VARCHAR)),
+               ('q_logement', CAST(a.q_logement AS VARCHAR)),
+               ('q_cadre_vie', CAST(a.q_cadre_vie AS VARCHAR)),
+               ('q_avant_apres', CAST(a.q_avant_apres AS VARCHAR))
+    ) AS q (question, answer)
+    WHERE p_as_of IS NULL OR a.survey_date <= p_as_of;

@@ -12,20 +12,10 @@
 --   « plutôt satisfaisant », « oui » / « plutôt oui », ou « mieux qu'avant ». Les
 --   non-réponses sont exclues du dénominateur et comptées à part.
 WITH answers AS (
-    SELECT a.household_id, a.wave, a.survey_date, q.question, q.answer
-    FROM survey_answers AS a
+    SELECT l.*
+    FROM survey_answers_long($as_of) AS l
     JOIN scope_households($operations, $phases, $buildings, $landlords, $as_of) AS s
-        ON s.household_id = a.household_id
-    CROSS JOIN LATERAL (
-        VALUES ('q_information', CAST(a.q_information AS VARCHAR)),
-               ('q_interlocuteur', CAST(a.q_interlocuteur AS VARCHAR)),
-               ('q_accompagnement', CAST(a.q_accompagnement AS VARCHAR)),
-               ('q_accompagnement_demenagement', CAST(a.q_accompagnement_demenagement AS VARCHAR)),
-               ('q_logement', CAST(a.q_logement AS VARCHAR)),
-               ('q_cadre_vie', CAST(a.q_cadre_vie AS VARCHAR)),
-               ('q_avant_apres', CAST(a.q_avant_apres AS VARCHAR))
-    ) AS q (question, answer)
-    WHERE $as_of IS NULL OR a.survey_date <= $as_of
+        ON s.household_id = l.household_id
 )
 SELECT
     question,

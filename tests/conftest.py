@@ -166,3 +166,18 @@ def demo_db(demo_db_path):
     db = Database(demo_db_path, read_only=True)
     yield db
     db.close()
+
+
+def start_app(db_path: Path, monkeypatch, **query):
+    """The app under AppTest on `db_path`, caches cleared, with a query string,
+    after its first run."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RELOG_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()

@@ -1,17 +1,14 @@
 """Boundaries, point in polygon, distances, map HTML: escaping and size."""
 
-import json
 import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import date
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from pyproj import Geod
 from shapely.geometry import Point, Polygon
 

@@ -6,18 +6,14 @@ from streamlit.testing.v1 import AppTest
 
 from relog_data import fmt, indicators as ind
 from relog_data.db import Database
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_app
 
 APP = str(ROOT / "app.py")
 
 
 @pytest.fixture()
 def app(demo_db_path, monkeypatch):
-    monkeypatch.setenv("RELOG_DB", str(demo_db_path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = start_app(demo_db_path, monkeypatch)
     assert not at.exception, at.exception
     return at
 

@@ -4,24 +4,14 @@ the figures shown against the data layer."""
 from datetime import date
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from relog_data import fmt, indicators as ind
 from relog_data.indicators import Scope
-from tests.conftest import ROOT
-
-APP = str(ROOT / "app.py")
+from tests.conftest import start_app
 
 
 def start(db_path, monkeypatch, **query):
-    monkeypatch.setenv("RELOG_DB", str(db_path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
+    at = start_app(db_path, monkeypatch, **query)
     assert not at.exception, at.exception
     return at
 

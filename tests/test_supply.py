@@ -4,15 +4,13 @@ import shutil
 from datetime import date
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from relog_data import supply
 from relog_data.db import Database
 from relog_data.indicators import Scope
 from relog_data.model import VACANCIES
 from relog_data.store import insert_frames, typed_frame
-from tests.conftest import ROOT
+from tests.conftest import start_app
 
 AS_OF = date(2009, 6, 1)
 
@@ -108,18 +106,8 @@ def test_household_events_in_time_order(db):
     assert events["day"].is_monotonic_increasing
 
 
-def start(path, monkeypatch, **query):
-    monkeypatch.setenv("RELOG_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
 def test_supply_page(demo_db_path, demo_db, monkeypatch):
-    at = start(demo_db_path, monkeypatch)
+    at = start_app(demo_db_path, monkeypatch)
     at.switch_page("pages/supply_needs.py").run()
     assert not at.exception
     scope = Scope(as_of=date(2009, 6, 30))
@@ -137,7 +125,7 @@ def test_supply_page(demo_db_path, demo_db, monkeypatch):
 
 
 def test_households_and_synoptic_pages(demo_db_path, monkeypatch):
-    at = start(demo_db_path, monkeypatch, operation="STE-DAMEBLANCHE")
+    at = start_app(demo_db_path, monkeypatch, operation="STE-DAMEBLANCHE")
     at.switch_page("pages/households.py").run()
     assert not at.exception
     listing = at.dataframe[0].value

@@ -1,13 +1,11 @@
 """Satisfaction survey: intervals, tests, suppression, response rates, page."""
 
 import pytest
-import streamlit as st
 from scipy.stats import fisher_exact as scipy_fisher
-from streamlit.testing.v1 import AppTest
 
 from relog_data import survey
 from relog_data.indicators import Scope
-from tests.conftest import ROOT
+from tests.conftest import start_app
 
 
 # Newcombe (1998), Statistics in Medicine 17:857-872, table I, method 3 (Wilson score).
@@ -91,10 +89,7 @@ def test_small_waves_are_not_compared(small_db):
 
 
 def test_satisfaction_page_shows_the_demo_waves(demo_db_path, demo_db, monkeypatch):
-    monkeypatch.setenv("RELOG_DB", str(demo_db_path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = start_app(demo_db_path, monkeypatch)
     at.switch_page("pages/satisfaction.py").run()
     assert not at.exception
     shares = survey.shares(demo_db)
