@@ -7,7 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import demo, indicators
+import pandas as pd
+from pandas.api.types import is_list_like
+
+from . import audit, demo, indicators
+from .access import SYSTEM
 from .db import Database, default_db_path
 from .errors import RelogError
 
@@ -78,6 +82,41 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--operation", default=None, metavar="CODE",
                    help="opération du périmètre (obligatoire pour --kind perimetre)")
     g.add_argument("--db", type=Path, default=None)
+    p = sub.add_parser("users", help="comptes locaux (connexion sans fournisseur d'identité)")
+    users_sub = p.add_subparsers(dest="users_command", required=True, parser_class=_FrenchParser)
+    u = users_sub.add_parser("add", help="créer un compte (mot de passe demandé)")
+    u.add_argument("login")
+    u.add_argument("--role", required=True, choices=["admin", "charge", "partenaire", "elu"])
+    u.add_argument("--name", default="", help="nom affiché")
+    u.add_argument("--operations", default="", metavar="CODE1,CODE2",
+                   help="opérations visibles (obligatoire pour un chargé) ; toutes sinon")
+    u.add_argument("--password-stdin", action="store_true",
+                   help="lire le mot de passe sur l'entrée standard (scripts)")
+    u = users_sub.add_parser("set-role", help="changer le rôle et les opérations d'un compte")
+    u.add_argument("login")
+    u.add_argument("--role", required=True, choices=["admin", "charge", "partenaire", "elu"])
+    u.add_argument("--operations", default="", metavar="CODE1,CODE2")
+    u = users_sub.add_parser("disable", help="désactiver un compte")
+    u.add_argument("login")
+    u = users_sub.add_parser("enable", help="réactiver un compte (et le déverrouiller)")
+    u.add_argument("login")
+    u = users_sub.add_parser("password", help="changer le mot de passe d'un compte")
+    u.add_argument("login")
+    u.add_argument("--password-stdin", action="store_true")
+    users_sub.add_parser("list", help="lister les comptes")
+    for u in users_sub.choices.values():
+        u.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser("purge", help="effacer les données personnelles des opérations closes")
+    p.add_argument("--closed-before", type=_iso_date, required=True, metavar="AAAA-MM-JJ",
+                   help="opérations dont le dernier relogement ou départ précède cette date")
+    p.add_argument("--apply", action="store_true",
+                   help="effacer vraiment (sinon : simulation, rien n'est modifié)")
+    p.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser("audit", help="journal d'audit (CSV sur la sortie standard ou un fichier)")
+    p.add_argument("--out", type=Path, default=None, metavar="SORTIE.csv")
+    p.add_argument("--db", type=Path, default=None)
     return parser
 
 
@@ -166,8 +205,20 @@ def _cmd_export(args) -> int:
     from .export import export_workbook
 
     path = args.db or default_db_path()
-    with Database(path, read_only=True) as db:
-        export_workbook(db, args.out)
+    try:
+        db = Database(path, read_only=False)
+    except RelogError:  # the app holds the file: export anyway, the app logs its own exports
+        db = None
+    if db is None:
+        with Database(path, read_only=True) as ro:
+            export_workbook(ro, args.out)
+        print("Attention : la base est ouverte par l'application ; cet export n'a pas pu être "
+              "inscrit au journal d'audit.", file=sys.stderr)
+    else:
+        with db:
+            export_workbook(db, args.out)
+            audit.log(db, "export", f"export complet vers {args.out.name}",
+                      login=audit.cli_login())
     print(f"Export écrit : {args.out}")
     return 0
 
@@ -214,5 +265,94 @@ def _cmd_geo(args) -> int:
     return 0
 
 
-_COMMANDS = {"report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+def _operations(text: str) -> list[str] | None:
+    ops = [o.strip() for o in text.split(",") if o.strip()]
+    return ops or None
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Mot de passe : ")
+    if getpass.getpass("Le même, encore : ") != first:
+        raise RelogError("Les deux mots de passe diffèrent.")
+    return first
+
+
+def _cmd_users(args) -> int:
+    from . import accounts
+
+    path = args.db or default_db_path()
+    actor = audit.cli_login()
+    command = args.users_command
+    if command == "list":
+        with Database(path, read_only=True) as db:
+            users = accounts.list_users(db, SYSTEM)
+        if users.empty:
+            print("Aucun compte. Créez le premier administrateur : python -m relog_data users "
+                  "add LOGIN --role admin")
+        for u in users.itertuples():
+            ops = ", ".join(u.operations) if is_list_like(u.operations) else "toutes"
+            state = "actif" if u.active else "désactivé"
+            if not pd.isna(u.locked_until) and u.locked_until > pd.Timestamp.now():
+                state += f", verrouillé jusqu'à {u.locked_until:%H:%M}"
+            name = u.display_name if isinstance(u.display_name, str) else ""
+            print(f"{u.login}\t{u.role}\t{name}\topérations : {ops}\t{state}")
+        return 0
+    password = _read_password(args.password_stdin) if command in ("add", "password") else None
+    with Database(path, read_only=False) as db:
+        if command == "add":
+            accounts.add_user(db, args.login, password, args.role, args.name,
+                              _operations(args.operations), actor=actor)
+            print(f"Compte « {args.login} » créé (rôle {args.role}).")
+        elif command == "set-role":
+            accounts.set_role(db, args.login, args.role, _operations(args.operations), actor=actor)
+            print(f"Rôle de « {args.login} » : {args.role}.")
+        elif command in ("disable", "enable"):
+            accounts.set_active(db, args.login, command == "enable", actor=actor)
+            print(f"Compte « {args.login} » {'réactivé' if command == 'enable' else 'désactivé'}.")
+        elif command == "password":
+            accounts.set_password(db, args.login, password, actor=actor)
+            print(f"Mot de passe de « {args.login} » changé.")
+    return 0
+
+
+def _cmd_purge(args) -> int:
+    from . import purge
+
+    path = args.db or default_db_path()
+    with Database(path, read_only=not args.apply) as db:
+        found = purge.purge(db, args.closed_before, apply=args.apply, actor=audit.cli_login())
+    when = args.closed_before.strftime("%d/%m/%Y")
+    if found.empty:
+        print(f"Aucune opération close avant le {when} : rien à effacer.")
+        return 0
+    for r in found.itertuples():
+        already = "" if pd.isna(r.purged_at) else f" (déjà purgée le {r.purged_at:%d/%m/%Y})"
+        print(f"{r.operation_code} — {r.name} : {r.households} ménages, dernier mouvement le "
+              f"{r.last_day:%d/%m/%Y} ; {r.names} nom(s) de titulaire et {r.moves_located} "
+              f"adresse(s) de relogement à effacer{already}.")
+    if args.apply:
+        print("Effacement fait et inscrit au journal d'audit ; les indicateurs sont inchangés.")
+    else:
+        print("Simulation : rien n'a été modifié. Ajoutez --apply pour effacer.")
+    return 0
+
+
+def _cmd_audit(args) -> int:
+    path = args.db or default_db_path()
+    with Database(path, read_only=True) as db:
+        frame = audit.entries(db, SYSTEM)
+    text = frame.to_csv(index=False, sep=";")
+    if args.out:
+        args.out.write_text(text, encoding="utf-8-sig")
+        print(f"Journal écrit : {args.out} ({len(frame)} entrées)")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+_COMMANDS = {"users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}

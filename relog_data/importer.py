@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import model
+from . import audit, model
 from .checks import run_checks_on_cursor
 from .db import Database
 from .errors import RelogError
@@ -541,6 +541,7 @@ def import_sources(
                 {"at": datetime.now(), "by": user or _current_user(),
                  "files": json.dumps(report.files, ensure_ascii=False),
                  "summary": json.dumps(report.summary, ensure_ascii=False)})
+            audit.record(cur, "import", _audit_detail(report), login=user or audit.cli_login())
     except _Rollback:
         if backup is not None:
             backup.unlink()
@@ -554,6 +555,14 @@ def import_sources(
     report.backup = str(backup)
     step(1.0, "Terminé")
     return report
+
+
+def _audit_detail(report: ImportReport) -> str:
+    files = ", ".join(str(f.get("name", f)) if isinstance(f, dict) else str(f) for f in report.files)
+    counts = ", ".join(
+        f"{table} +{s.get('inserted', 0)}/~{s.get('updated', 0)}"
+        for table, s in report.summary.items() if s.get("inserted") or s.get("updated"))
+    return f"{files} : {counts or 'aucun changement'}"
 
 
 class _Rollback(Exception):
