@@ -46,13 +46,19 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
     `labels` maps group_key to the name shown on the axis.
     """
     groups = list(dict.fromkeys(counts["group_key"]))
+    # Suppressed counts (NA, for elected officials) are left out: the group's
+    # size is then only known from below ("n ≥ …") and the bars show households,
+    # not shares of an unknown total.
+    masked = set(counts.loc[counts["households"].isna(), "group_key"])
+    relative = relative and not masked
     sizes = counts.groupby("group_key")["households"].sum()
-    axis = [f"{labels.get(g, g)} (n = {fmt.integer(sizes[g])})" for g in groups]
+    axis = [f"{labels.get(g, g)} (n {'≥' if g in masked else '='} {fmt.integer(sizes[g])}"
+            + (", cases masquées)" if g in masked else ")") for g in groups]
     total = int(counts["households"].sum())
     fig = go.Figure()
     for status in HOUSEHOLD_STATUS.values:
         rows = counts[counts["status"] == status].set_index("group_key")["households"]
-        values = [int(rows.get(g, 0)) for g in groups]
+        values = [0 if pd.isna(rows.get(g, 0)) else int(rows.get(g, 0)) for g in groups]
         if not any(values):
             continue
         fig.add_bar(
@@ -76,7 +82,8 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
                          gridcolor="#E4E7EB")
     else:
         fig.update_xaxes(title="ménages", gridcolor="#E4E7EB")
-    title = f"Ménages par statut et par opération au {as_of} (n = {fmt.integer(total)})"
+    title = (f"Ménages par statut et par opération au {as_of} "
+             f"(n {'≥' if masked else '='} {fmt.integer(total)})")
     return _layout(fig, title, height=190 + 46 * max(1, len(groups)))
 
 
@@ -193,7 +200,9 @@ def progress_curve(series: pd.DataFrame, projection: pd.Series | None, title: st
 
 def horizontal_counts(labels: list[str], values: list[int], title: str, colour: str,
                       unit: str = "ménages") -> go.Figure:
-    """A simple horizontal bar chart with the count written at the end of each bar."""
+    """A simple horizontal bar chart with the count written at the end of each
+    bar; a suppressed count (NA) has no bar and reads "—"."""
+    values = [None if fmt.is_missing(v) else v for v in values]
     fig = go.Figure(go.Bar(
         y=labels, x=values, orientation="h", marker_color=colour,
         text=[fmt.integer(v) for v in values], textposition="outside",

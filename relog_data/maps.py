@@ -51,6 +51,8 @@ def _new_map(bounds, with_tiles: bool) -> folium.Map:
                          max_zoom=18).add_to(m)
     if bounds is not None:
         m.fit_bounds(bounds, padding=(20, 20))
+    else:  # nothing located: metropolitan France
+        m.location, m.zoom_start = [46.6, 2.5], 5
     return m
 
 
@@ -77,10 +79,14 @@ def _legend(title: str, colours: dict[str, str], extra: list[tuple[str, str]] = 
 def _bounds(frames: list[pd.DataFrame]):
     lats = pd.concat([f["lat"] for f in frames if len(f)], ignore_index=True) if frames else []
     lons = pd.concat([f["lon"] for f in frames if len(f)], ignore_index=True) if frames else []
-    if len(lats) == 0:
+    if len(lats) == 0 or pd.isna(lats).all():
         return None
-    return [[float(np.nanmin(lats)), float(np.nanmin(lons))],
-            [float(np.nanmax(lats)), float(np.nanmax(lons))]]
+    (south, west), (north, east) = ((float(np.nanmin(lats)), float(np.nanmin(lons))),
+                                    (float(np.nanmax(lats)), float(np.nanmax(lons))))
+    # A single place (one commune, one building) gives an empty box: Leaflet
+    # cannot fit it, so give it a few kilometres around.
+    pad = max(0.0, 0.03 - (north - south) / 2, 0.03 - (east - west) / 2)
+    return [[south - pad, west - pad], [north + pad, east + pad]]
 
 
 def point_map(moves: pd.DataFrame, origins: pd.DataFrame, perimeters: pd.DataFrame,
@@ -194,20 +200,25 @@ def commune_map(aggregates: pd.DataFrame, communes: pd.DataFrame,
                 with_tiles: bool = False) -> folium.Map:
     """Destination communes: a choropleth of households when commune boundaries
     are loaded, else proportional circles at each commune's centre."""
-    located = aggregates.dropna(subset=["centre_lat", "centre_lon"])
+    # Suppressed counts (NA: fewer than 5 households, for elected officials)
+    # have no centre and show as "moins de 5" with the lightest fill.
+    located = aggregates.dropna(subset=["centre_lat", "centre_lon", "households"])
     m = _new_map(_bounds([located.rename(columns={"centre_lat": "lat", "centre_lon": "lon"})]),
                  with_tiles)
-    by_code = aggregates.set_index("insee_code")["households"].to_dict()
+    by_code = {code: (None if pd.isna(n) else int(n))
+               for code, n in zip(aggregates["insee_code"], aggregates["households"])}
     if communes is not None and len(communes):
-        top = max(by_code.values()) if by_code else 1
+        top = max([n for n in by_code.values() if n] or [1])
         features = []
         for geom, code, name in zip(communes["geometry"], communes["code"], communes["name"]):
             n = by_code.get(code, 0)
+            text = "moins de 5 ménages" if n is None else f"{fmt.integer(n)} ménage(s)"
             features.append({"type": "Feature",
                              "geometry": shapely.geometry.mapping(
                                  shapely.simplify(geom, 0.0005, preserve_topology=True)),
-                             "properties": {"t": f"{escape(name)} : {fmt.integer(n)} ménage(s)",
-                                            "o": 0.0 if n == 0 else 0.15 + 0.7 * n / top}})
+                             "properties": {"t": f"{escape(name)} : {text}",
+                                            "o": 0.0 if n == 0 else 0.1 if n is None
+                                            else 0.15 + 0.7 * n / top}})
         folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Communes",
                        style_function=lambda f: {"color": "#52606D", "weight": 0.8,
                                                  "fillColor": "#0072B2",
