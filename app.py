@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import _access as access_ui
 from pages import _common as ui
 
 HERE = Path(__file__).resolve().parent
@@ -20,50 +21,56 @@ st.set_page_config(
 ui.load_css()
 st.logo(str(HERE / "assets" / "logo.svg"))
 
+# Section -> (title, file in pages/, icon, url_path); the first page is the default.
 PAGES = {
     "Pilotage": [
-        st.Page(str(HERE / "pages" / "summary.py"), title="Synthèse",
-                icon=":material/dashboard:", url_path="synthese", default=True),
-        st.Page(str(HERE / "pages" / "progress.py"), title="Avancement",
-                icon=":material/trending_up:", url_path="avancement"),
-        st.Page(str(HERE / "pages" / "schedule.py"), title="Calendrier",
-                icon=":material/calendar_month:", url_path="calendrier"),
-        st.Page(str(HERE / "pages" / "quality.py"), title="Qualité du relogement",
-                icon=":material/verified:", url_path="qualite"),
-        st.Page(str(HERE / "pages" / "map_view.py"), title="Carte des relogements",
-                icon=":material/map:", url_path="carte"),
+        ("Synthèse", "summary", ":material/dashboard:", "synthese"),
+        ("Avancement", "progress", ":material/trending_up:", "avancement"),
+        ("Calendrier", "schedule", ":material/calendar_month:", "calendrier"),
+        ("Qualité du relogement", "quality", ":material/verified:", "qualite"),
+        ("Carte des relogements", "map_view", ":material/map:", "carte"),
     ],
     "Relogement": [
-        st.Page(str(HERE / "pages" / "supply_needs.py"), title="Offre et besoins",
-                icon=":material/balance:", url_path="offre-besoins"),
-        st.Page(str(HERE / "pages" / "households.py"), title="Ménages",
-                icon=":material/groups:", url_path="menages"),
-        st.Page(str(HERE / "pages" / "synoptic.py"), title="Synoptique",
-                icon=":material/grid_view:", url_path="synoptique"),
+        ("Offre et besoins", "supply_needs", ":material/balance:", "offre-besoins"),
+        ("Ménages", "households", ":material/groups:", "menages"),
+        ("Synoptique", "synoptic", ":material/grid_view:", "synoptique"),
     ],
     "Séance": [
-        st.Page(str(HERE / "pages" / "meeting_report.py"), title="Rapport de séance",
-                icon=":material/picture_as_pdf:", url_path="rapport"),
+        ("Rapport de séance", "meeting_report", ":material/picture_as_pdf:", "rapport"),
     ],
     "Évaluation": [
-        st.Page(str(HERE / "pages" / "satisfaction.py"), title="Satisfaction",
-                icon=":material/sentiment_satisfied:", url_path="enquete-satisfaction"),
+        ("Satisfaction", "satisfaction", ":material/sentiment_satisfied:", "enquete-satisfaction"),
     ],
     "Référence": [
-        st.Page(str(HERE / "pages" / "glossary.py"), title="Définitions",
-                icon=":material/menu_book:", url_path="definitions"),
+        ("Définitions", "glossary", ":material/menu_book:", "definitions"),
     ],
     "Administration": [
-        st.Page(str(HERE / "pages" / "data_import.py"), title="Import des données",
-                icon=":material/upload_file:", url_path="import"),
+        ("Import des données", "data_import", ":material/upload_file:", "import"),
+        ("Comptes et journal", "admin_log", ":material/shield_person:", "journal"),
     ],
 }
 
 # No url_path may equal a file name of pages/: until this script has run once
 # in the server, Streamlit resolves links against the files of pages/ (its
 # older multipage mode) and would run such a page alone, without this frame.
-page = st.navigation(PAGES)
+st.session_state["_viewer_now"] = None
 ui.database()  # a French error and stop when the database cannot be opened
+viewer = access_ui.current_viewer()
+if viewer is None:  # nobody signed in: the sign-in page is the only page
+    st.navigation([st.Page(access_ui.sign_in_page, title="Connexion", url_path="connexion",
+                           icon=":material/login:")]).run()
+    st.stop()
+st.session_state["_viewer_now"] = viewer
+page = st.navigation({
+    section: [st.Page(str(HERE / "pages" / f"{stem}.py"), title=title, icon=icon,
+                      url_path=url, default=url == "synthese")
+              for title, stem, icon, url in items]
+    for section, items in access_ui.visible_pages(PAGES, viewer).items()
+})
 ui.demo_banner()
+access_ui.account_box(viewer)
+if viewer.operations == ():
+    st.warning("Aucune opération ne vous est attribuée : demandez-le à l'administrateur.")
+    st.stop()
 ui.sidebar_filters()
 page.run()

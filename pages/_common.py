@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import fmt, geo, indicators, supply, survey
+from relog_data import access, fmt, indicators
+from relog_data.access import AccessDenied, Viewer
 from relog_data.db import Database, default_db_path
 from relog_data.errors import RelogError
 
@@ -59,21 +60,34 @@ def database() -> Database:
         st.stop()
 
 
-_MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply}
+# Before anyone is known, only reference data (settings, dates) can be read.
+ANONYMOUS = Viewer("elu", operations=(), login="anonyme")
 
 
 @st.cache_data(show_spinner=False)
-def _cached(module: str, function: str, path: str, token: int, args: tuple, kwargs: tuple):
-    return getattr(_MODULES[module], function)(_database(path), *args, **dict(kwargs))
+def _cached(module: str, function: str, path: str, token: int, viewer_key: tuple,
+            args: tuple, kwargs: tuple):
+    role, operations, threshold = viewer_key
+    viewer = Viewer(role, operations, threshold=threshold)
+    return access.fetch(_database(path), viewer, module, function, *args, **dict(kwargs))
 
+
+def current_viewer() -> Viewer:
+    """The viewer of this run (set by the router in app.py)."""
+    return st.session_state.get("_viewer_now") or ANONYMOUS
 
 
 def call_module(module: str, function: str, *args, **kwargs):
-    """relog_data.<module>.<function>(db, *args, **kwargs), cached per database
-    state (the cache key holds the file's modification time)."""
+    """relog_data.<module>.<function>(db, *args, **kwargs) through the access
+    gateway, as the current viewer may see it; cached per database state and
+    per viewer (role, operations): no result is shared across roles."""
     path = db_path()
     kw = tuple(sorted(kwargs.items()))
-    return _cached(module, function, path, _token(path), args, kw)
+    try:
+        return _cached(module, function, path, _token(path), current_viewer().key(), args, kw)
+    except AccessDenied as exc:
+        st.error(f"Accès refusé : {exc}")
+        st.stop()
 
 
 def call(function: str, *args, **kwargs):
@@ -174,15 +188,49 @@ def _month_before(day: date) -> date:
     return date(year, month, min(day.day, last))
 
 
+def n_text(counts) -> str:
+    """"n = 312", or "n ≥ 290" when some of the counts are hidden (elected
+    officials: the total of the visible ones is then only a lower bound)."""
+    values = list(counts)
+    sign = "≥" if any(fmt.is_missing(v) for v in values) else "="
+    return f"n {sign} {fmt.integer(sum(int(v) for v in values if not fmt.is_missing(v)))}"
+
+
 def change(now, before) -> str:
     """"+18 depuis le 30/05/2009" (or "stable depuis ...")."""
     ref = reference_date()
-    if ref is None or fmt.is_missing(before):
+    if ref is None or fmt.is_missing(before) or fmt.is_missing(now):
         return ""
     delta = int(now) - int(before)
+    threshold = current_viewer().threshold
+    if current_viewer().role == "elu" and 0 < abs(delta) < threshold:
+        # a change of 1 to 4 households counts a small group too
+        return f"évolution de moins de {threshold} depuis le {fmt.day(ref)}"
     text = "stable" if delta == 0 else (f"+{fmt.integer(delta)}" if delta > 0
                                         else f"\u2212{fmt.integer(-delta)}")
     return f"{text} depuis le {fmt.day(ref)}"
+
+
+def require_households(total) -> None:
+    """Stop the page with a French message when the scope has no household, or
+    too few to be shown to this viewer (the count comes back suppressed)."""
+    if fmt.is_missing(total):
+        st.info(f"Moins de {current_viewer().threshold} ménages dans ce périmètre : pour ce "
+                "profil, les chiffres ne sont pas affichés. Élargissez le périmètre.")
+        st.stop()
+    if int(total) == 0:
+        st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
+        st.stop()
+
+
+SUPPRESSED_NOTE = ("« — » : chiffre masqué (moins de 5 ménages, ou case masquée pour qu'une "
+                   "autre ne puisse pas être recalculée à partir du total).")
+
+
+def suppression_note() -> None:
+    """The legend of hidden cells, for the aggregate-only profile."""
+    if current_viewer().role == "elu":
+        st.caption(SUPPRESSED_NOTE)
 
 
 def scope_caption(scope: indicators.Scope) -> str:

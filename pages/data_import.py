@@ -1,18 +1,25 @@
 """Import des données: upload, check (dry run), commit, history, template and
-export downloads. Reserved to administrators once access control exists:
-everything it does goes through relog_data.importer / relog_data.export."""
+export downloads. Administrators only (the router registers it for them
+alone, and the page checks again): everything it does goes through
+relog_data.importer / relog_data.export, and imports and downloads are
+written in the audit log."""
 
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
+from pages import _access as access_ui
 from pages import _common as ui
 from relog_data import geo, importer, model
 from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
 
+viewer = access_ui.viewer()
+if not viewer.can_import:
+    st.error("Accès refusé : l'import est réservé aux administrateurs.")
+    st.stop()
 st.title("Import des données")
 st.markdown(
     "Déposez le classeur de suivi (.xlsx, une feuille par table), des fichiers CSV (un par "
@@ -37,6 +44,7 @@ col1, col2 = st.columns(2)
 with col1:
     st.download_button("Télécharger le modèle vide (.xlsx)", _template_bytes(),
                        file_name="relog-modele.xlsx", icon=":material/download:",
+                       on_click=access_ui.log_download, args=("modèle vide (.xlsx)",),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with col2:
     if st.button("Préparer l'export complet de la base", icon=":material/table_view:"):
@@ -45,6 +53,8 @@ with col2:
         st.download_button("Télécharger l'export (.xlsx)", st.session_state["import_export_bytes"],
                            file_name=f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx",
                            icon=":material/download:",
+                           on_click=access_ui.log_download,
+                           args=("export complet de la base (.xlsx)",),
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 uploads = st.file_uploader("Fichiers à importer", type=["xlsx", "csv", "zip"],
@@ -62,7 +72,7 @@ def _run(dry_run: bool):
         with ui.database().write_access() as writable:
             report = importer.import_sources(
                 writable, sources, replace=tuple(replace), dry_run=dry_run,
-                user="application relog",
+                user=viewer.login or "application relog",
                 progress=lambda fraction, message: bar.progress(fraction, text=message))
     except RelogError as exc:
         bar.empty()
@@ -83,6 +93,8 @@ def _show_report(report) -> None:
         st.download_button("Télécharger la liste (CSV)",
                            problems.to_csv(index=False, sep=";").encode("utf-8-sig"),
                            file_name="relog-controle-import.csv", mime="text/csv",
+                           on_click=access_ui.log_download,
+                           args=("liste des contrôles d'import (CSV)",),
                            icon=":material/download:")
 
 

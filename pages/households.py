@@ -1,4 +1,5 @@
-"""Ménages: a searchable list and each household's sheet (rehousing staff)."""
+"""Ménages: a searchable list and each household's sheet (rehousing staff
+with names; partners under pseudonyms only)."""
 
 import pandas as pd
 import streamlit as st
@@ -20,8 +21,11 @@ if search:
     shown = households[households[["household_id", "building_name", "officer", "state"]]
                        .fillna("").apply(lambda r: text in " ".join(r).lower(), axis=1)]
 st.caption(f"{fmt.ratio(len(shown), len(households))} ménages")
+named = "holder_name" in shown.columns  # removed by the data layer for pseudonymous roles
 st.dataframe(pd.DataFrame({
-    "Ménage": shown["household_id"], "Bâtiment": shown["building_name"],
+    "Ménage": shown["household_id"],
+    **({"Titulaire": shown["holder_name"].fillna("—")} if named else {}),
+    "Bâtiment": shown["building_name"],
     "Situation": shown["state"], "Chargé(e)": shown["officer"].fillna("—"),
     "Dernier événement": [fmt.day(d) for d in shown["last_event"]],
     "Sans action depuis (jours)": shown["days_since_last_event"].astype("Int64"),

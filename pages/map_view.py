@@ -12,8 +12,10 @@ as_of = ui.as_of_text()
 st.title("Carte des relogements")
 st.html(f'<p class="relog-asof">Relogements au {as_of} · {ui.scope_caption(scope)}</p>')
 
-# Structured so that a role can be limited to the aggregated view (no points).
-POINTS_ALLOWED = True
+viewer = ui.current_viewer()
+# Points place a household at its address: rehousing staff only. Partners see
+# the communes and the distances, elected officials the communes alone.
+POINTS_ALLOWED = viewer.named
 
 with st.sidebar:
     st.subheader("Carte")
@@ -22,31 +24,38 @@ with st.sidebar:
                           help="OpenStreetMap n'apparaît que si votre navigateur accède à "
                                "internet ; sans fond, les contours de communes chargés servent "
                                "de repère.")
-    colour_by = st.selectbox("Couleur des points", ["on_site", "landlord", "housing_type"],
-                             format_func={"on_site": "sur site / hors site",
-                                          "landlord": "bailleur de destination",
-                                          "housing_type": "type de parc"}.get,
-                             key="map_colour")
-    temporary = st.toggle("Relogements provisoires", value=False, key="map_temporary")
-    lines = st.toggle("Lignes origine → destination", value=False, key="map_lines")
+    if POINTS_ALLOWED:
+        colour_by = st.selectbox("Couleur des points", ["on_site", "landlord", "housing_type"],
+                                 format_func={"on_site": "sur site / hors site",
+                                              "landlord": "bailleur de destination",
+                                              "housing_type": "type de parc"}.get,
+                                 key="map_colour")
+        temporary = st.toggle("Relogements provisoires", value=False, key="map_temporary")
+        lines = st.toggle("Lignes origine → destination", value=False, key="map_lines")
+    else:
+        colour_by, temporary, lines = "on_site", False, False
 with_tiles = background == "OpenStreetMap"
 
-moves = ui.call_module("geo", "destinations", scope, temporary)
-if moves.empty:
+aggregates = ui.call_module("geo", "commune_aggregates", scope)
+moves = (ui.call_module("geo", "destinations", scope, temporary)
+         if viewer.household_level else None)
+if aggregates.empty and (moves is None or moves.empty):
     st.info("Aucun ménage relogé dans ce périmètre à cette date.")
     st.stop()
-origins = (moves.drop_duplicates("building_code")
-           [["building_code", "origin_name", "origin_latitude", "origin_longitude"]]
-           .rename(columns={"origin_name": "name", "origin_latitude": "latitude",
-                            "origin_longitude": "longitude"}))
 communes = ui.call_module("geo", "boundaries", "communes")
 perimeters = ui.call_module("geo", "boundaries", "perimetre")
-perimeters = perimeters[perimeters["operation_code"].isin(moves["operation_code"].unique())]
-aggregates = ui.call_module("geo", "commune_aggregates", scope)
+if scope.operations:
+    perimeters = perimeters[perimeters["operation_code"].isin(scope.operations)]
+elif moves is not None:
+    perimeters = perimeters[perimeters["operation_code"].isin(moves["operation_code"].unique())]
 
-left, right = st.columns([3, 2])
-with left:
-    if POINTS_ALLOWED:
+left, right = st.columns([3, 2]) if POINTS_ALLOWED else (None, st.container())
+if POINTS_ALLOWED:
+    origins = (moves.drop_duplicates("building_code")
+               [["building_code", "origin_name", "origin_latitude", "origin_longitude"]]
+               .rename(columns={"origin_name": "name", "origin_latitude": "latitude",
+                                "origin_longitude": "longitude"}))
+    with left:
         n_def = int((moves["nature"] == "définitif").sum())
         st.markdown(f"**Destinations** — {fmt.integer(n_def)} relogements définitifs"
                     + (f", {fmt.integer(len(moves) - n_def)} provisoires" if temporary else ""))
@@ -58,10 +67,10 @@ with left:
                        "quand elles s'étendent loin), en cercles proportionnels.")
         st_folium(fmap, height=560, use_container_width=True, returned_objects=[],
                   key="map_points")
-    else:
-        st.info("Carte des communes uniquement.")
 with right:
     st.markdown("**Communes de destination**")
+    if not POINTS_ALLOWED:
+        st.caption("Pour ce profil, les relogements se lisent par commune (pas d'adresse).")
     cmap = maps.commune_map(aggregates, communes, with_tiles)
     st_folium(cmap, height=560, use_container_width=True, returned_objects=[],
               key="map_communes")
@@ -71,7 +80,8 @@ if perimeters["source"].str.contains("indicatif").any():
                "contours de QPV se chargent depuis la page Import des données.")
 
 st.subheader("Par commune de destination")
-rehoused = int(aggregates["households"].sum())
+rehoused = aggregates["rehoused"].iloc[0] if len(aggregates) else 0
+ui.suppression_note()
 st.dataframe(pd.DataFrame({
     "Commune": aggregates["commune"],
     "Ménages": [fmt.integer(v) for v in aggregates["households"]],
@@ -82,6 +92,8 @@ st.dataframe(pd.DataFrame({
     "QPV non renseigné": [fmt.integer(v) for v in aggregates["qpv_unknown"]],
 }), hide_index=True, width="stretch")
 
+if moves is None:  # elected officials: no household-level distances
+    st.stop()
 st.subheader("Distances entre le bâtiment d'origine et le logement")
 summary = geo.distance_summary(moves)
 cols = st.columns(4)

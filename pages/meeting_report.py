@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages import _access as access_ui
 from pages import _common as ui
-from relog_data import fmt, privacy, report
+from relog_data import access, fmt, privacy, report
 from relog_data.errors import RelogError
 
 scope = ui.current_scope()
@@ -21,8 +22,9 @@ st.markdown(
     "(le tableau derrière chaque graphique). Le périmètre et les dates sont ceux de la barre "
     "latérale. Le contenu suit le public choisi : pour les élus, aucun identifiant de ménage "
     "et aucun groupe de moins de 5 ménages.")
-audience = st.radio("Public", list(privacy.AUDIENCES), format_func=privacy.AUDIENCES.get,
-                    key="report_audience")
+viewer = ui.current_viewer()
+audience = st.radio("Public", list(access.REPORT_AUDIENCES[viewer.role]),
+                    format_func=privacy.AUDIENCES.get, key="report_audience")
 
 if st.button("Générer le rapport", type="primary", icon=":material/picture_as_pdf:"):
     started = time.perf_counter()
@@ -30,7 +32,8 @@ if st.button("Générer le rapport", type="primary", icon=":material/picture_as_
         try:
             with tempfile.TemporaryDirectory() as folder:
                 pdf, annex = Path(folder) / "rapport.pdf", Path(folder) / "annexe.xlsx"
-                report.generate(ui.database(), scope, reference, audience, pdf, annex)
+                allowed = access.report_scope(viewer, scope, audience)
+                report.generate(ui.database(), allowed, reference, audience, pdf, annex)
                 st.session_state["report_files"] = (pdf.read_bytes(), annex.read_bytes(),
                                                     audience, scope.as_of)
         except RelogError as exc:
@@ -44,7 +47,10 @@ if files is not None:
     stem = f"relog-rapport-{who}-{when.isoformat()}"
     left, right = st.columns(2)
     left.download_button("Télécharger le rapport (PDF)", pdf_bytes, file_name=f"{stem}.pdf",
-                         mime="application/pdf", icon=":material/download:")
+                         mime="application/pdf", icon=":material/download:",
+                         on_click=access_ui.log_download, args=(f"rapport de séance ({who})",))
     right.download_button("Télécharger l'annexe (Excel)", annex_bytes,
                           file_name=f"{stem}-annexe.xlsx", icon=":material/download:",
+                          on_click=access_ui.log_download,
+                          args=(f"annexe du rapport de séance ({who})",),
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

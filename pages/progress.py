@@ -13,14 +13,14 @@ reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
 st.title("Avancement du relogement")
+ui.suppression_note()
 st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
         f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
 
 now = ui.call("kpis", scope).query("is_total").iloc[0]
 before = ui.call("kpis", reference).query("is_total").iloc[0]
-if int(now["households_total"]) == 0:
-    st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
-    st.stop()
+ui.require_households(now["households_total"])
+household_level = ui.current_viewer().household_level
 
 cols = st.columns(5)
 for col, (label, key) in zip(cols, [("Relogés", "rehoused"), ("Sorties", "exits"),
@@ -42,7 +42,7 @@ options = ui.call("scope_options")
 names = dict(zip(options["code"], options["label"].fillna(options["code"])))
 st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
     title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
-               f"(n = {fmt.integer(counts['households'].sum())})"),
+               f"({ui.n_text(counts['households'])})"),
     width="stretch", config={"displaylogo": False})
 
 # -- pace and projection ----------------------------------------------------------------------
@@ -100,7 +100,7 @@ else:
 
 # -- offers ------------------------------------------------------------------------------------
 st.subheader("Propositions et refus")
-offers = ui.call("offers_detail", scope)
+offers = ui.call("offers_detail", scope) if household_level else None
 c1, c2, c3 = st.columns(3)
 with c1:
     st.metric("Propositions par ménage relogé", fmt.number(now["offers_per_rehoused"], 2))
@@ -112,21 +112,33 @@ with c2:
 with c3:
     st.metric("Ménages ayant refusé 3 propositions ou plus", fmt.integer(now["three_refusals"]))
     st.caption(ui.change(now["three_refusals"], before["three_refusals"]))
-left, right = st.columns(2)
-with left:
-    buckets = offers["offers"].clip(upper=4)
-    dist = buckets.value_counts().reindex(range(5), fill_value=0)
+
+
+def offers_histogram(offers: pd.DataFrame) -> None:
+    dist = offers["offers"].clip(upper=4).value_counts().reindex(range(5), fill_value=0)
     st.plotly_chart(charts.horizontal_counts(
         ["aucune", "1 proposition", "2 propositions", "3 propositions", "4 ou plus"],
         [int(v) for v in dist], f"Propositions reçues par ménage au {as_of} "
         f"(n = {fmt.integer(len(offers))})", STATUS_COLOURS["proposition en cours"]),
         width="stretch", config={"displaylogo": False})
-with right:
+
+
+def refusal_chart() -> None:
     reasons = ui.call("refusal_reasons", scope)
     st.plotly_chart(charts.horizontal_counts(
         reasons["reason"].tolist(), reasons["refused"].tolist(),
-        f"Motifs de refus au {as_of} (n = {fmt.integer(reasons['refused'].sum())} refus)",
+        f"Motifs de refus au {as_of} ({ui.n_text(reasons['refused'])} refus)",
         "#D55E00", unit="refus"), width="stretch", config={"displaylogo": False})
+
+
+if not household_level:  # elected officials: aggregates only, no household list
+    refusal_chart()
+    st.stop()
+left, right = st.columns(2)
+with left:
+    offers_histogram(offers)
+with right:
+    refusal_chart()
 three = offers[offers["refused"] >= 3]
 st.markdown(f"**Ménages ayant refusé 3 propositions ou plus** ({fmt.integer(len(three))})")
 st.dataframe(pd.DataFrame({
@@ -142,5 +154,5 @@ st.subheader("Charge par chargé de relogement")
 work = ui.call("workload", scope).rename(columns={"officer": "group_key"})
 st.plotly_chart(charts.status_bars(work, {}, as_of, relative=False).update_layout(
     title_text=f"Ménages par chargé de relogement et par statut au {as_of} "
-               f"(n = {fmt.integer(work['households'].sum())})"),
+               f"({ui.n_text(work['households'])})"),
     width="stretch", config={"displaylogo": False})

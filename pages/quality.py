@@ -11,6 +11,7 @@ SMALL = 5  # below this population an indicator is marked "effectif faible"
 scope = ui.current_scope()
 as_of = ui.as_of_text()
 st.title("Qualité du relogement")
+ui.suppression_note()
 st.html(f'<p class="relog-asof">Relogements définitifs au {as_of} · {ui.scope_caption(scope)}</p>')
 
 per_op = ui.call("kpis", scope, "operation")
@@ -59,7 +60,7 @@ def part(dimension: str) -> pd.DataFrame:
     return breakdown[breakdown["dimension"] == dimension]
 
 
-n = int(total["rehoused"])
+n = total["rehoused"]
 left, right = st.columns(2)
 with left:
     rtp = part("rest_to_pay_change")
@@ -90,8 +91,9 @@ with right:
 st.subheader("Typologie avant et après")
 change = part("typology_change")
 pairs = change["grp"].str.split(" → ", expand=True)
-matrix = (pd.DataFrame({"Avant": pairs[0], "Après": pairs[1], "n": change["households"]})
-          .pivot_table(index="Avant", columns="Après", values="n", aggfunc="sum", fill_value=0))
+matrix = (pd.DataFrame({"Avant": pairs[0], "Après": pairs[1],
+                        "n": [fmt.integer(v) for v in change["households"]]})
+          .pivot(index="Avant", columns="Après", values="n").fillna("0"))
 matrix.index = [f"avant {i}" for i in matrix.index]
 matrix.columns = [f"après {c}" for c in matrix.columns]
 st.dataframe(matrix, width="stretch")

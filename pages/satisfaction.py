@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from pages import _access as access_ui
 from pages import _common as ui
 from relog_data import charts, fmt, survey
 from relog_data.codes import SATISFIED_ANSWERS
@@ -10,6 +11,7 @@ from relog_data.model import SURVEY_QUESTIONS
 
 scope = ui.current_scope()
 st.title("Satisfaction des ménages relogés")
+ui.suppression_note()
 st.html(f'<p class="relog-asof">Données au {ui.as_of_text()} · {ui.scope_caption(scope)}</p>')
 
 shares = ui.call_module("survey", "shares", scope)
@@ -111,4 +113,5 @@ export = export.assign(
 st.download_button("Télécharger les chiffres (CSV)",
                    export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
                    file_name="relog-satisfaction.csv", mime="text/csv",
+                   on_click=access_ui.log_download, args=("chiffres de satisfaction (CSV)",),
                    icon=":material/download:")

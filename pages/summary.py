@@ -11,6 +11,7 @@ reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
 st.title("Synthèse du programme")
+ui.suppression_note()
 st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
         f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
 

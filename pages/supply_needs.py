@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from pages import _access as access_ui
 from pages import _common as ui
 from relog_data import charts, fmt
 from relog_data.supply import DEFAULT_TOLERANCE
@@ -134,17 +135,18 @@ st.dataframe(pd.DataFrame({
     "Besoins / capacité annuelle": [fmt.share_with_n(by_landlord.get(b, 0), current[b])
                                     if current.get(b) else "—" for b in landlords],
 }), hide_index=True, width="stretch")
-with st.form("capacity_form"):
-    st.caption("Administrateur : nombre annuel d'attributions hors réservations, par bailleur.")
-    values = {b: st.number_input(b, min_value=0, step=10, value=int(current.get(b, 0)),
-                                 key=f"cap_{b}") for b in landlords}
-    if st.form_submit_button("Enregistrer les capacités"):
-        from relog_data.supply import save_capacity
+if ui.current_viewer().can_edit_capacity:
+    with st.form("capacity_form"):
+        st.caption("Nombre annuel d'attributions hors réservations, par bailleur.")
+        values = {b: st.number_input(b, min_value=0, step=10, value=int(current.get(b, 0)),
+                                     key=f"cap_{b}") for b in landlords}
+        if st.form_submit_button("Enregistrer les capacités"):
+            from relog_data.supply import save_capacity
 
-        with ui.database().write_access() as writable:
-            save_capacity(writable, values)
-        st.cache_data.clear()
-        st.rerun()
+            with ui.database().write_access() as writable:
+                save_capacity(writable, values)
+            st.cache_data.clear()
+            st.rerun()
 
 # -- matching suggestions --------------------------------------------------------------------------
 st.subheader("Rapprochements proposés")
@@ -196,4 +198,5 @@ export = pairs.rename(columns={"household_id": "ménage", "vacancy_id": "logemen
 st.download_button("Télécharger les rapprochements (CSV)",
                    export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
                    file_name="relog-rapprochements.csv", mime="text/csv",
+                   on_click=access_ui.log_download, args=("rapprochements (CSV)",),
                    icon=":material/download:")

@@ -1,0 +1,54 @@
+"""Comptes et journal: local accounts and the audit log (administrators)."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _access as access_ui
+from pages import _common as ui
+from relog_data import accounts, audit, fmt
+from relog_data.access import ROLES
+
+if access_ui.viewer().role != "admin":
+    st.error("Accès refusé : page réservée aux administrateurs.")
+    st.stop()
+
+st.title("Comptes et journal d'audit")
+db = ui.database()
+
+st.subheader("Comptes locaux")
+users = accounts.list_users(db, access_ui.viewer())
+if users.empty:
+    st.info("Aucun compte local (base de démonstration, ou connexion par fournisseur "
+            "d'identité). Création : `python -m relog_data users add LOGIN --role admin`.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Identifiant": users["login"],
+        "Nom": users["display_name"].fillna(""),
+        "Rôle": users["role"].map(ROLES),
+        "Opérations": [", ".join(o) if pd.api.types.is_list_like(o) else "toutes"
+                       for o in users["operations"]],
+        "Actif": ["oui" if a else "non" for a in users["active"]],
+        "Échecs de connexion": users["failed_attempts"],
+        "Verrouillé jusqu'au": [fmt.day(t) + t.strftime(" %H:%M") if pd.notna(t) else ""
+                                for t in users["locked_until"]],
+    }), hide_index=True, width="stretch")
+st.caption("Les comptes se gèrent en ligne de commande (`python -m relog_data users add | "
+           "disable | enable | set-role | password | list`) ; chaque changement est journalisé.")
+
+st.subheader("Journal d'audit")
+log = audit.entries(db, access_ui.viewer())
+st.markdown(f"{fmt.integer(len(log))} entrée(s), de la plus récente à la plus ancienne. "
+            "Le journal ne se modifie pas : relog n'y fait qu'ajouter.")
+shown = pd.DataFrame({
+    "Date": [fmt.day(t) + t.strftime(" %H:%M:%S") for t in log["logged_at"]],
+    "Qui": log["login"].fillna(""),
+    "Rôle": log["role"].map(ROLES).fillna(""),
+    "Action": log["action"].map(audit.ACTIONS).fillna(log["action"]),
+    "Détail": log["detail"].fillna(""),
+})
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button("Télécharger le journal (CSV)",
+                   shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
+                   file_name="relog-journal-audit.csv", mime="text/csv",
+                   on_click=access_ui.log_download, args=("journal d'audit (CSV)",),
+                   icon=":material/download:")
