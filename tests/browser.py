@@ -110,7 +110,9 @@ def _warm_up(url: str) -> None:
     "Page not found" dialog."""
     with browser_page() as page:
         page.goto(url + "/")
-        wait_for_app(page, "Pilotage")  # a section of app.py's own navigation
+        # a section of app.py's own navigation, or its sign-in page
+        page.locator("text=Pilotage").or_(page.locator("text=Connexion")).first.wait_for(
+            timeout=60_000)
 
 
 def wait_for_app(page, text: str, timeout: float = 60_000) -> None:

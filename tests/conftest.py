@@ -168,11 +168,18 @@ def demo_db(demo_db_path):
     db.close()
 
 
-def start_app(db_path: Path, monkeypatch, **query):
+def start_app(db_path: Path, monkeypatch, viewer=None, demo_role: str | None = None,
+              signed_in: bool = True, **query):
     """The app under AppTest on `db_path`, caches cleared, with a query string,
-    after its first run."""
+    after its first run. On a database that asks for a sign-in, `viewer` (a
+    relog_data.access.Viewer, an administrator by default) is the signed-in
+    session; on the demo, `demo_role` is the role picked in its switcher."""
+    import time
+
     import streamlit as st
     from streamlit.testing.v1 import AppTest
+
+    from relog_data.access import Viewer
 
     monkeypatch.setenv("RELOG_DB", str(db_path))
     st.cache_data.clear()
@@ -180,4 +187,9 @@ def start_app(db_path: Path, monkeypatch, **query):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     for key, value in query.items():
         at.query_params[key] = value
+    if signed_in:
+        at.session_state["access_viewer"] = viewer or Viewer("admin", login="test")
+        at.session_state["access_last_seen"] = time.time()
+    if demo_role:
+        at.session_state["access_demo_role"] = demo_role
     return at.run()

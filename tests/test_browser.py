@@ -1,5 +1,7 @@
 """Browser tests: the app in headless Debian Chromium, offline."""
 
+import re
+
 import pytest
 
 from relog_data import fmt
@@ -45,6 +47,7 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
 
     import xlsxwriter
 
+    from relog_data import accounts
     from relog_data.db import Database
 
     db_path = tmp_path / "upload.duckdb"
@@ -56,8 +59,21 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
     sheet.write_row(1, 0, ["H2", "05/05/2009", "visite à domicile"])
     sheet.write_row(2, 0, ["H9", "06/05/2009", "téléphone"])
     book.close()
+    with Database(db_path, read_only=False) as db:  # not the demo: a sign-in is required
+        accounts.add_user(db, "admin", "mot de passe de test", "admin")
     with streamlit_server(db_path) as url, browser_page() as page:
-        page.goto(url + "/import")
+        page.goto(url + "/")
+        wait_for_app(page, "Connexion")
+        assert page.get_by_text("Import des données").count() == 0
+        page.get_by_label("Identifiant").fill("admin")
+        page.get_by_label("Mot de passe").fill("mot de passe de test")
+        page.get_by_role("button", name="Se connecter").click()
+        wait_for_app(page, "Pilotage")
+        # reloading the page would start a new session (signed out): follow the menu
+        link = page.locator('[data-testid="stSidebarNav"] a[href$="/import"]')
+        if not link.is_visible():
+            page.get_by_text(re.compile(r"View \d+ more")).click()
+        link.click()
         wait_for_app(page, "Historique des imports")
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
             str(workbook))
@@ -72,6 +88,10 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
         contacts = db.query_text("SELECT household_id FROM followups ORDER BY 1")
         assert contacts["household_id"].tolist() == ["H1", "H2", "H9"]
         assert len(db.query("import_history")) == 1
+        log = db.query_text("SELECT coalesce(login, '-') AS login, action FROM audit_log "
+                            "ORDER BY entry_id")
+        assert log.values.tolist() == [["-", "compte"], ["admin", "connexion"],
+                                       ["admin", "import"]]
 
 
 def test_satisfaction_in_browser(server):

@@ -1,0 +1,367 @@
+"""Access control in the data layer: roles, the gateway, small-group
+suppression, accounts, lock-out, audit log and purge."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from relog_data import access, accounts, audit, indicators, privacy, purge
+from relog_data.access import POLICY, AccessDenied, Viewer
+from relog_data.db import Database
+from relog_data.errors import RelogError
+from relog_data.indicators import Scope
+
+from .conftest import ROOT
+
+PASSWORD = "un mot de passe assez long"
+
+# How to call each exposed function for a scope.
+CALLS = {
+    ("indicators", "settings"): lambda s: (),
+    ("indicators", "data_date"): lambda s: (),
+    ("indicators", "scope_options"): lambda s: (),
+    ("indicators", "definitions"): None,  # takes no database
+    ("indicators", "timeline"): lambda s: (s,),
+    ("indicators", "kpis"): lambda s: (s, "operation"),
+    ("indicators", "operations_overview"): lambda s: (s,),
+    ("indicators", "status_counts"): lambda s: (s, "building"),
+    ("indicators", "progress_series"): lambda s: (s,),
+    ("indicators", "projection"): lambda s: (s,),
+    ("indicators", "buildings_at_risk"): lambda s: (s,),
+    ("indicators", "refusal_reasons"): lambda s: (s,),
+    ("indicators", "quality_breakdown"): lambda s: (s,),
+    ("indicators", "attention_points"): lambda s: (s,),
+    ("indicators", "workload"): lambda s: (s,),
+    ("indicators", "offers_detail"): lambda s: (s,),
+    ("indicators", "followups_overdue"): lambda s: (s,),
+    ("indicators", "household_states"): lambda s: (s,),
+    ("survey", "shares"): lambda s: (s,),
+    ("survey", "distribution"): lambda s: (s,),
+    ("survey", "waves"): lambda s: (s,),
+    ("survey", "breakdown"): lambda s: (s, "composition"),
+    ("geo", "boundaries"): lambda s: ("communes",),
+    ("geo", "commune_aggregates"): lambda s: (s,),
+    ("geo", "destinations"): lambda s: (s, True),
+    ("supply", "supply"): lambda s: (),
+    ("supply", "capacity"): lambda s: (),
+    ("supply", "coverage"): lambda s: (s,),
+    ("supply", "affordability"): lambda s: (s,),
+    ("supply", "needs"): lambda s: (s,),
+    ("supply", "matches"): lambda s: (s,),
+    ("supply", "households_list"): lambda s: (s,),
+    ("supply", "household_events"): lambda s: ("VMT-0001",),
+}
+
+
+def test_every_exposed_function_has_a_call_in_these_tests():
+    assert set(CALLS) == set(POLICY)
+
+
+# -- suppression ---------------------------------------------------------------------------------
+def test_suppress_hides_small_counts_and_a_second_cell_by_hand():
+    frame = pd.DataFrame({
+        "group": ["A", "B", "C", "total"],
+        "is_total": [False, False, False, True],
+        "n": [20, 12, 3, 35],          # C: 3 < 5, hidden; then B (12), the smallest other
+        "yes": [10, 6, 3, 19],         # C: 3 hidden; then B (6)
+        "no": [10, 6, 0, 16],          # zeros are not sensitive
+        "share": [0.5, 0.5, 1.0, 19 / 35],
+    })
+    out = privacy.suppress(frame, ["n", "yes", "no"], row_totals={"n": ["yes", "no"]},
+                           total_flag="is_total", shares={"share": ("yes", "n")})
+    hidden = {(g, c) for c in ("n", "yes", "no") for g, v in zip(out["group"], out[c])
+              if pd.isna(v)}
+    # Row C: yes 3 hidden, its only other part is 0, so the row total (3) goes
+    # too (primary anyway). Column n: C hidden, then B (12) so 35 − 20 is not C.
+    # Column yes: C hidden, then B (6). Row B: yes hidden alone, so no (6) too.
+    # Column no: B hidden alone among the non-zero parts: A (10) is hidden too.
+    # Row A: "no" is then hidden alone: "yes" of A (10) follows; column yes then
+    # has three hidden cells, column no two (C is a zero).
+    assert hidden == {("C", "n"), ("B", "n"), ("C", "yes"), ("B", "yes"), ("B", "no"),
+                      ("A", "no"), ("A", "yes")}
+    assert out.loc[3, "n"] == 35 and out.loc[0, "n"] == 20
+    assert out["share"].isna().tolist() == [True, True, True, False]
+    assert not privacy.visible_small_counts(out, ["n", "yes", "no"])
+
+
+def test_a_lone_hidden_part_with_no_other_part_hides_the_total():
+    frame = pd.DataFrame({"is_total": [False, True], "n": [3, 3]})
+    out = privacy.suppress(frame, ["n"], total_flag="is_total")
+    assert out["n"].isna().all()
+
+
+def test_elu_kpis_on_the_hand_built_fixture(small_db):
+    """9 households: OPA 7, OPB 2; 5 rehoused, 1 temporary, 1 exit, 2 still in."""
+    elu = Viewer("elu")
+    total = access.fetch(small_db, elu, "indicators", "kpis", Scope(), "total")
+    row = total[total["is_total"]].iloc[0]
+    assert (row["households_total"], row["rehoused"]) == (9, 5)
+    assert pd.isna(row["temporary"]) and pd.isna(row["exits"])
+    assert pd.isna(row["still_in_building"])
+    per_op = access.fetch(small_db, elu, "indicators", "kpis", Scope(), "operation")
+    by_op = per_op.set_index(per_op["group_key"].fillna("total"))
+    # OPB's 2 households are hidden, so OPA's 7 is too (else 9 − 7 = 2).
+    assert pd.isna(by_op.loc["OPB", "households_total"])
+    assert pd.isna(by_op.loc["OPA", "households_total"])
+    assert by_op.loc["total", "households_total"] == 9
+    # The same call for a rehousing officer is not suppressed.
+    plain = access.fetch(small_db, Viewer("admin"), "indicators", "kpis", Scope(), "operation")
+    assert plain.loc[plain["group_key"] == "OPB", "households_total"].iloc[0] == 2
+
+
+# -- the gateway ---------------------------------------------------------------------------------
+def test_elu_is_refused_every_household_level_function(demo_db):
+    elu = Viewer("elu")
+    scope = Scope(as_of=date(2009, 6, 30))
+    refused = [name for name, rule in POLICY.items() if rule.kind == "household"]
+    assert ("supply", "households_list") in refused and ("geo", "destinations") in refused
+    for module, function in refused:
+        with pytest.raises(AccessDenied):
+            access.fetch(demo_db, elu, module, function, *CALLS[(module, function)](scope))
+
+
+def test_unknown_functions_are_refused(demo_db):
+    with pytest.raises(AccessDenied):
+        access.fetch(demo_db, Viewer("admin"), "indicators", "kpi_summary", Scope())
+
+
+def _no_household_rows(result, ids: set[str]) -> None:
+    frames = [result] if isinstance(result, pd.DataFrame) else []
+    for frame in frames:
+        assert "household_id" not in frame.columns
+        assert "holder_name" not in frame.columns
+        for col in frame.columns:
+            if frame[col].dtype == object or str(frame[col].dtype) in ("str", "string"):
+                assert not frame[col].astype(str).isin(ids).any(), col
+
+
+ELU_SCOPES = st.builds(
+    Scope,
+    operations=st.lists(st.sampled_from(["VAULX-MDT", "BRON-TERRAILLON", "STE-SEVERINE",
+                                         "CLERMONT-CHAMPRATEL", "DAME-BLANCHE"]),
+                        max_size=2, unique=True).map(tuple),
+    phases=st.lists(st.sampled_from([1, 2]), max_size=1).map(tuple),
+    landlords=st.lists(st.sampled_from(["Alliade Habitat", "OPAC du Rhône", "Logidôme"]),
+                       max_size=1).map(tuple),
+    as_of=st.dates(date(2006, 6, 1), date(2009, 6, 30)),
+)
+
+
+# No shrinking: each example runs every function, and the failing scope is
+# printed as it is.
+@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scope=ELU_SCOPES)
+def test_no_visible_cell_of_an_elu_view_counts_1_to_4_households(demo_db, scope):
+    elu = Viewer("elu")
+    ids = set(demo_db.query_text("SELECT household_id FROM households")["household_id"])
+    for (module, function), rule in POLICY.items():
+        if rule.kind == "household" or CALLS[(module, function)] is None:
+            continue
+        result = access.fetch(demo_db, elu, module, function, *CALLS[(module, function)](scope))
+        _no_household_rows(result, ids)
+        if isinstance(result, dict):
+            result = pd.DataFrame([result])
+        if isinstance(result, list):
+            assert all(not 0 < p["count"] < 5 for p in result)
+            continue
+        assert not privacy.visible_small_counts(result, list(rule.counts)), (function, scope)
+
+
+def test_partner_gets_no_name_and_no_address(demo_db):
+    scope = Scope(operations=("VAULX-MDT",), as_of=date(2009, 6, 30))
+    partner = access.fetch(demo_db, Viewer("partenaire"), "supply", "households_list", scope)
+    officer = access.fetch(demo_db, Viewer("charge", ("VAULX-MDT",)), "supply",
+                           "households_list", scope)
+    assert "holder_name" not in partner.columns
+    assert officer["holder_name"].str.endswith("(fictif)").all()
+    moves = access.fetch(demo_db, Viewer("partenaire"), "geo", "destinations", scope)
+    assert not {"address", "latitude", "longitude"} & set(moves.columns)
+    assert moves["commune"].notna().all() and moves["distance_km"].notna().any()
+    communes = access.fetch(demo_db, Viewer("partenaire"), "geo", "commune_aggregates",
+                            Scope(as_of=date(2009, 6, 30)))
+    few = communes["households"] < 5
+    assert few.any() and communes.loc[few, "centre_lat"].isna().all()
+
+
+def test_an_officer_sees_only_their_operations(demo_db):
+    officer = Viewer("charge", ("BRON-TERRAILLON",))
+    rows = access.fetch(demo_db, officer, "supply", "households_list", Scope())
+    assert set(rows["operation_code"]) == {"BRON-TERRAILLON"}
+    kpis = access.fetch(demo_db, officer, "indicators", "kpis", Scope(), "operation")
+    assert set(kpis["group_key"].dropna()) == {"BRON-TERRAILLON"}
+    options = access.fetch(demo_db, officer, "indicators", "scope_options")
+    assert set(options.loc[options["kind"] == "operation", "code"]) == {"BRON-TERRAILLON"}
+    with pytest.raises(AccessDenied):
+        access.fetch(demo_db, officer, "supply", "households_list",
+                     Scope(operations=("VAULX-MDT",)))
+    with pytest.raises(AccessDenied):
+        access.fetch(demo_db, officer, "supply", "household_events", "VMT-0001")
+    assert len(access.fetch(demo_db, officer, "supply", "household_events", "BRT-0001"))
+
+
+def test_report_audiences_follow_the_role():
+    scope = Scope()
+    assert access.report_scope(Viewer("elu"), scope, "elu") == scope
+    with pytest.raises(AccessDenied):
+        access.report_scope(Viewer("elu"), scope, "charge")
+    with pytest.raises(AccessDenied):
+        access.report_scope(Viewer("partenaire"), scope, "charge")
+    assert access.report_scope(Viewer("charge", ("A",)), scope, "charge").operations == ("A",)
+
+
+# -- accounts ------------------------------------------------------------------------------------
+@pytest.fixture()
+def accounts_db(small_db_path, tmp_path):
+    path = tmp_path / "accounts.duckdb"
+    shutil.copy(small_db_path, path)
+    db = Database(path, read_only=False)
+    yield db
+    db.close()
+
+
+def test_passwords_are_argon2id_hashes_and_never_stored(accounts_db):
+    accounts.add_user(accounts_db, "alice", PASSWORD, "admin", "Alice", actor="test")
+    stored = accounts_db.query_text("SELECT password_hash FROM users")["password_hash"].iloc[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    log = audit.entries(accounts_db, access.SYSTEM)
+    assert not log.apply(lambda r: PASSWORD in " ".join(map(str, r)), axis=1).any()
+    with pytest.raises(RelogError, match="trop court"):
+        accounts.add_user(accounts_db, "bob", "court", "admin")
+    with pytest.raises(RelogError, match="au moins une opération"):
+        accounts.add_user(accounts_db, "carl", PASSWORD, "charge")
+    assert accounts.sign_in(accounts_db, "alice", PASSWORD) == Viewer("admin", login="alice")
+
+
+def test_five_failures_lock_the_account_for_15_minutes(accounts_db):
+    accounts.add_user(accounts_db, "bob", PASSWORD, "charge", operations=["OPA"])
+    start = datetime(2026, 1, 5, 9, 0)
+    for i in range(5):
+        with pytest.raises(accounts.SignInError, match="incorrect"):
+            accounts.sign_in(accounts_db, "bob", "mauvais", now=start + timedelta(seconds=i))
+    with pytest.raises(accounts.SignInError, match="verrouillé"):
+        accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=14))
+    viewer = accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=16))
+    assert viewer == Viewer("charge", ("OPA",), login="bob")
+    log = audit.entries(accounts_db, access.SYSTEM)
+    assert (log["action"] == "échec de connexion").sum() == 6
+    assert log["detail"].str.contains("compte verrouillé 15 min").sum() == 1
+    assert log["action"].iloc[0] == "connexion"
+
+
+def test_unknown_and_disabled_accounts_get_the_same_message(accounts_db):
+    accounts.add_user(accounts_db, "eve", PASSWORD, "partenaire")
+    accounts.set_active(accounts_db, "eve", False)
+    for login in ("eve", "nobody"):
+        with pytest.raises(accounts.SignInError, match="Identifiant ou mot de passe incorrect"):
+            accounts.sign_in(accounts_db, login, PASSWORD)
+    log = audit.entries(accounts_db, access.SYSTEM)
+    assert {"compte désactivé", "compte inconnu"} <= set(log["detail"])
+
+
+def test_only_administrators_read_the_log_and_the_accounts(accounts_db):
+    for role in ("charge", "partenaire", "elu"):
+        with pytest.raises(AccessDenied):
+            audit.entries(accounts_db, Viewer(role, ("OPA",)))
+        with pytest.raises(AccessDenied):
+            accounts.list_users(accounts_db, Viewer(role, ("OPA",)))
+
+
+def test_identity_provider_claims():
+    keycloak = {"email": "a@x.fr", "realm_access": {"roles": ["offline_access", "relog-elu"]},
+                "relog_operations": "VAULX-MDT, BRON-TERRAILLON"}
+    viewer = accounts.viewer_from_claims(keycloak, "realm_access.roles")
+    assert viewer == Viewer("elu", ("BRON-TERRAILLON", "VAULX-MDT"), login="a@x.fr")
+    assert accounts.viewer_from_claims({"relog_role": ["partenaire", "admin"]}).role == "admin"
+    assert accounts.viewer_from_claims({"relog_role": "charge"}).operations == ()
+    with pytest.raises(accounts.SignInError):
+        accounts.viewer_from_claims({"relog_role": "stagiaire"})
+
+
+# -- command line, audit, purge ------------------------------------------------------------------
+def cli(*args, stdin: str | None = None):
+    return subprocess.run([sys.executable, "-m", "relog_data", *args], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_users_command_line(small_db_path, tmp_path):
+    path = tmp_path / "cli.duckdb"
+    shutil.copy(small_db_path, path)
+    db = str(path)
+    assert "Aucun compte" in cli("users", "list", "--db", db).stdout
+    r = cli("users", "add", "admin1", "--role", "admin", "--password-stdin", "--db", db,
+            stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    r = cli("users", "add", "off1", "--role", "charge", "--operations", "OPA", "--password-stdin",
+            "--db", db, stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    assert cli("users", "set-role", "off1", "--role", "partenaire", "--db", db).returncode == 0
+    assert cli("users", "disable", "off1", "--db", db).returncode == 0
+    listing = cli("users", "list", "--db", db).stdout
+    assert "off1\tpartenaire" in listing and "désactivé" in listing
+    assert PASSWORD not in listing
+    r = cli("users", "add", "x", "--role", "charge", "--operations", "NOPE", "--password-stdin",
+            "--db", db, stdin=PASSWORD + "\n")
+    assert r.returncode == 2 and "Opération inconnue" in r.stderr
+    log = cli("audit", "--db", db).stdout
+    assert log.count(";compte;") == 4 and PASSWORD not in log
+    assert path.read_bytes().find(PASSWORD.encode()) == -1
+
+
+def test_purge_dry_run_then_apply(demo_db_path, tmp_path):
+    path = tmp_path / "purge.duckdb"
+    shutil.copy(demo_db_path, path)
+    with Database(path, read_only=False) as db:
+        before = {t: db.query_text(f"SELECT * FROM {t} ORDER BY ALL")
+                  for t in ("households", "moves")}
+        kpis_before = indicators.kpis(db, Scope(as_of=date(2009, 6, 30)), "operation")
+        found = purge.purge(db, date(2009, 1, 1))  # dry run
+        assert set(found["operation_code"]) == {"CLERMONT-CHAMPRATEL", "STE-SEVERINE"}
+        for table, frame in before.items():
+            pd.testing.assert_frame_equal(db.query_text(f"SELECT * FROM {table} ORDER BY ALL"),
+                                          frame)
+        purge.purge(db, date(2009, 1, 1), apply=True, actor="test")
+        kpis_after = indicators.kpis(db, Scope(as_of=date(2009, 6, 30)), "operation")
+        pd.testing.assert_frame_equal(kpis_after, kpis_before)
+        left = db.query_text(
+            "SELECT b.operation_code, count(h.holder_name) AS names, count(m.address) AS addr, "
+            "count(m.latitude) AS lat FROM households h JOIN buildings b USING (building_code) "
+            "LEFT JOIN moves m USING (household_id) GROUP BY ALL").set_index("operation_code")
+        assert left.loc["STE-SEVERINE"].tolist() == [0, 0, 0]
+        assert left.loc["CLERMONT-CHAMPRATEL"].tolist() == [0, 0, 0]
+        assert left.loc["VAULX-MDT", "names"] > 0 and left.loc["VAULX-MDT", "addr"] > 0
+        log = audit.entries(db, access.SYSTEM)
+        assert log["action"].iloc[0] == "purge" and "STE-SEVERINE : 68 nom(s)" in \
+            log["detail"].iloc[0]
+        again = purge.candidates(db, date(2009, 1, 1))
+        assert again["names"].sum() == 0 and again["purged_at"].notna().all()
+
+
+def test_purge_command_is_a_dry_run_by_default(demo_db_path, tmp_path):
+    path = tmp_path / "purge-cli.duckdb"
+    shutil.copy(demo_db_path, path)
+    r = cli("purge", "--closed-before", "2009-01-01", "--db", str(path))
+    assert r.returncode == 0 and "Simulation" in r.stdout and "68 nom(s)" in r.stdout
+    r = cli("purge", "--closed-before", "2009-01-01", "--apply", "--db", str(path))
+    assert r.returncode == 0 and "Effacement fait" in r.stdout
+    assert "0 nom(s)" in cli("purge", "--closed-before", "2009-01-01", "--db", str(path)).stdout
+
+
+def test_imports_and_exports_are_audited(demo_db_path, tmp_path):
+    path = tmp_path / "audit.duckdb"
+    shutil.copy(demo_db_path, path)
+    out = tmp_path / "export.xlsx"
+    assert cli("export", str(out), "--db", str(path)).returncode == 0
+    assert cli("import", str(out), "--db", str(path)).returncode == 0
+    with Database(path, read_only=True) as db:
+        log = audit.entries(db, access.SYSTEM)
+    assert log["action"].tolist()[:2] == ["import", "export"]
+    assert "export.xlsx" in log["detail"].iloc[0] and log["login"].iloc[0].startswith("cli:")
