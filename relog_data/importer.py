@@ -267,6 +267,27 @@ def _norm_key(value):
     return value
 
 
+def _key_values(series: pd.Series) -> list:
+    """Key values comparable with the database's (text needs no conversion)."""
+    if pd.api.types.is_string_dtype(series.dtype):
+        return series.tolist()
+    return series.map(_norm_key).tolist()
+
+
+def _unresolved(frame: pd.DataFrame, columns, file_valid: set, file_invalid: set,
+                db_keys: set):
+    """Row positions whose reference may be unresolved: for a one-column text
+    reference, the rows found in the file or the database are skipped in one
+    vectorised test (a big import names hundreds of thousands of them)."""
+    if len(columns) == 1 and pd.api.types.is_string_dtype(frame[columns[0]].dtype):
+        series = frame[columns[0]]
+        valid = {k[0] for k in file_valid}
+        known = {k[0] for k in db_keys} - {k[0] for k in file_invalid}
+        done = series.isna() | series.isin(valid) | series.isin(known)
+        return np.flatnonzero(~done.to_numpy())
+    return range(len(frame))
+
+
 def _check_references(parsed: dict[str, _Parsed], cur, replaced: set[str], report) -> None:
     """A reference must name a row of the file (valid or not) or of the database.
     Rows naming an invalid row of the file are set aside silently: that row's
@@ -283,11 +304,12 @@ def _check_references(parsed: dict[str, _Parsed], cur, replaced: set[str], repor
             file_valid, file_invalid = set(), set()
             other = parsed.get(ref.table)
             if other is not None and all(c in other.present for c in ref.target):
-                keys = list(zip(*(other.frame[c].map(_norm_key) for c in ref.target)))
+                keys = list(zip(*(_key_values(other.frame[c]) for c in ref.target)))
                 for k, ok in zip(keys, other.valid):
                     (file_valid if ok else file_invalid).add(k)
-            values = list(zip(*(item.frame[c].map(_norm_key) for c in ref.columns)))
-            for i, k in enumerate(values):
+            values = list(zip(*(_key_values(item.frame[c]) for c in ref.columns)))
+            for i in _unresolved(item.frame, ref.columns, file_valid, file_invalid, db_keys):
+                k = values[i]
                 if any(v is None or v is pd.NA or v != v for v in k):
                     continue  # an empty reference (an optional one, or the phase of a building)
                 if k in file_valid or (k in db_keys and k not in file_invalid):

@@ -295,13 +295,10 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
                        "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
                                f"{fmt.day(row.planned_demolition)} ({when}), encore "
                                f"{fmt.integer(row.still_inside)} ménage(s) dans le bâtiment."})
-    offers = offers_detail(db, scope)
-    refusing = offers[(offers["refused"] >= 3)
-                      & offers["state"].isin(["en recherche", "proposition en cours",
-                                              "diagnostic réalisé", "accord"])]
-    if len(refusing):
-        points.append({"kind": "3 refus ou plus", "count": len(refusing),
-                       "text": f"{fmt.integer(len(refusing))} ménage(s) encore à reloger ont "
+    refusing = int(db.query("refusing_households", **scope.params())["households"].iloc[0])
+    if refusing:
+        points.append({"kind": "3 refus ou plus", "count": refusing,
+                       "text": f"{fmt.integer(refusing)} ménage(s) encore à reloger ont "
                                "refusé 3 propositions ou plus (seuil légal)."})
     proj = projection(db, scope)
     options = scope_options(db)

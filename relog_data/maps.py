@@ -100,10 +100,20 @@ def point_map(moves: pd.DataFrame, origins: pd.DataFrame, perimeters: pd.DataFra
     m = _new_map(_bounds(frames), with_tiles)
     _outlines(m, communes, perimeters)
     # origin buildings first: the destinations (on site ones included) are drawn on top
-    for rec in origins.dropna(subset=["latitude", "longitude"]).itertuples(index=False):
-        folium.CircleMarker((rec.latitude, rec.longitude), radius=11, color="#1F2933", weight=3,
-                            fill=True, fill_color="#FFFFFF", fill_opacity=1,
-                            tooltip=f"Bâtiment d'origine : {escape(rec.name)}").add_to(m)
+    # (one GeoJSON layer: a programme has thousands of buildings at the largest scale)
+    placed = origins.dropna(subset=["latitude", "longitude"])
+    if len(placed):
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature",
+                 "geometry": {"type": "Point", "coordinates": [round(float(rec.longitude), 5),
+                                                               round(float(rec.latitude), 5)]},
+                 "properties": {"t": f"Bâtiment d'origine : {escape(rec.name)}"}}
+                for rec in placed.itertuples(index=False)]},
+            name="Bâtiments d'origine",
+            marker=folium.CircleMarker(radius=11, color="#1F2933", weight=3, fill=True,
+                                       fill_color="#FFFFFF", fill_opacity=1),
+            tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False)).add_to(m)
     key, colours = _colour_key(located, colour_by)
     mode = "points"
     if len(located) > MAX_POINTS:

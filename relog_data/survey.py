@@ -95,10 +95,10 @@ def shares(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
 
 def distribution(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
     """Per question, wave and answer value (None = no answer): count."""
-    frame = answers(db, scope)
+    frame = db.query("survey_distribution", **scope.params())
     frame["answer"] = frame["answer"].astype("object").where(frame["answer"].notna(), None)
-    return (frame.groupby(["question", "wave", "answer"], dropna=False)
-            .size().rename("count").reset_index())
+    frame["count"] = frame["count"].astype("int64")
+    return frame
 
 
 def compare(shares_frame: pd.DataFrame, question: str, wave_a: int, wave_b: int) -> dict:

@@ -9,21 +9,26 @@
 --   abordable.
 --
 -- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of, $tolerance.
+-- A household has an affordable vacancy exactly when the cheapest vacancy is
+-- affordable for it: one minimum instead of a household × vacancy comparison.
 WITH needs AS (
     SELECT s.household_id, s.rent_before
     FROM scope_households($operations, $phases, $buildings, $landlords, $as_of) AS s
     WHERE s.state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
                       'proposition en cours', 'accord', 'relogé provisoire')
+),
+cheapest AS (
+    SELECT min(rent) AS rent FROM vacancies
+    WHERE status IN ('disponible', 'proposé') AND rent IS NOT NULL
+),
+flagged AS (
+    SELECT n.rent_before,
+           c.rent <= n.rent_before * (1 + $tolerance) + 0.005 AS affordable
+    FROM needs AS n CROSS JOIN cheapest AS c
 )
 SELECT count(*) AS households,
        count(*) FILTER (WHERE rent_before IS NOT NULL) AS with_rent,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM vacancies AS v
-           WHERE v.status IN ('disponible', 'proposé') AND v.rent IS NOT NULL
-             AND v.rent <= needs.rent_before * (1 + $tolerance) + 0.005)) AS with_affordable,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1 FROM vacancies AS v
-           WHERE v.status IN ('disponible', 'proposé') AND v.rent IS NOT NULL
-             AND v.rent <= needs.rent_before * (1 + $tolerance) + 0.005))
+       count(*) FILTER (WHERE affordable) AS with_affordable,
+       count(*) FILTER (WHERE affordable)
            / nullif(count(*) FILTER (WHERE rent_before IS NOT NULL), 0) AS affordable_share
-FROM needs
+FROM flagged
