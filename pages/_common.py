@@ -233,6 +233,23 @@ def suppression_note() -> None:
         st.caption(SUPPRESSED_NOTE)
 
 
+MAX_GROUPS = 30  # bars or columns per chart or table before the largest are picked
+
+
+def largest_groups(frame, key: str, size: str, n: int = MAX_GROUPS):
+    """`frame` kept to its n groups (by `key`) with the most households (`size`),
+    and a French note saying so (empty when nothing was left out). A national
+    file has hundreds of operations: one bar each would be unreadable."""
+    sizes = frame.groupby(key, sort=False)[size].sum(min_count=1).fillna(0)
+    if len(sizes) <= n:
+        return frame, ""
+    keep = set(sizes.sort_values(ascending=False, kind="stable").index[:n])
+    note = (f"Les {n} plus grands groupes sur {fmt.integer(len(sizes))} sont affichés ; "
+            "choisissez des opérations ou des phases dans la barre latérale pour voir les "
+            "autres.")
+    return frame[frame[key].isin(keep)], note
+
+
 def scope_caption(scope: indicators.Scope) -> str:
     labels = operation_labels()
     ops = ", ".join(labels.get(o, o) for o in scope.operations) or "toutes les opérations"

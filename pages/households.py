@@ -15,25 +15,30 @@ st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)
 households = ui.call_module("supply", "households_list", scope)
 search = st.text_input("Rechercher (identifiant, bâtiment, chargé, situation)",
                        key="household_search")
+MAX_ROWS = 1000  # a list longer than this is searched, not scrolled
 shown = households
 if search:
     text = search.lower()
-    shown = households[households[["household_id", "building_name", "officer", "state"]]
-                       .fillna("").apply(lambda r: text in " ".join(r).lower(), axis=1)]
-st.caption(f"{fmt.ratio(len(shown), len(households))} ménages")
+    haystack = households["household_id"].str.cat(
+        households[["building_name", "officer", "state"]].fillna("").astype(str), sep=" ")
+    shown = households[haystack.str.lower().str.contains(text, regex=False).to_numpy()]
+listed = shown.head(MAX_ROWS)
+st.caption(f"{fmt.ratio(len(shown), len(households))} ménages"
+           + (f" — les {fmt.integer(MAX_ROWS)} premiers sont affichés : précisez la recherche "
+              "ou le périmètre" if len(shown) > MAX_ROWS else ""))
 named = "holder_name" in shown.columns  # removed by the data layer for pseudonymous roles
 st.dataframe(pd.DataFrame({
-    "Ménage": shown["household_id"],
-    **({"Titulaire": shown["holder_name"].fillna("—")} if named else {}),
-    "Bâtiment": shown["building_name"],
-    "Situation": shown["state"], "Chargé(e)": shown["officer"].fillna("—"),
-    "Dernier événement": [fmt.day(d) for d in shown["last_event"]],
-    "Sans action depuis (jours)": shown["days_since_last_event"].astype("Int64"),
+    "Ménage": listed["household_id"],
+    **({"Titulaire": listed["holder_name"].fillna("—")} if named else {}),
+    "Bâtiment": listed["building_name"],
+    "Situation": listed["state"], "Chargé(e)": listed["officer"].fillna("—"),
+    "Dernier événement": [fmt.day(d) for d in listed["last_event"]],
+    "Sans action depuis (jours)": listed["days_since_last_event"].astype("Int64"),
 }), hide_index=True, width="stretch", height=320)
 
 if shown.empty:
     st.stop()
-household = st.selectbox("Fiche du ménage", shown["household_id"].tolist(), key="household_id")
+household = st.selectbox("Fiche du ménage", listed["household_id"].tolist(), key="household_id")
 row = households.set_index("household_id").loc[household]
 st.subheader(f"Fiche {household}")
 days = row["days_since_last_event"]

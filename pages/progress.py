@@ -37,13 +37,16 @@ st.subheader("Où en sont les ménages")
 levels = {"operation": "par opération", "phase": "par phase", "building": "par bâtiment"}
 level = st.radio("Regrouper", list(levels), format_func=levels.get, horizontal=True,
                  key="progress_level")
-counts = ui.call("status_counts", scope, level)
+all_counts = ui.call("status_counts", scope, level)
+counts, left_out = ui.largest_groups(all_counts, "group_key", "households")
 options = ui.call("scope_options")
 names = dict(zip(options["code"], options["label"].fillna(options["code"])))
 st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
     title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
-               f"({ui.n_text(counts['households'])})"),
+               f"({ui.n_text(all_counts['households'])})"),
     width="stretch", config={"displaylogo": False})
+if left_out:
+    st.caption(left_out)
 
 # -- pace and projection ----------------------------------------------------------------------
 st.subheader("Rythme et fin estimée")
@@ -56,6 +59,8 @@ st.plotly_chart(charts.progress_curve(
 
 
 def short_projection(row) -> str:
+    if fmt.is_missing(row["remaining"]):
+        return "—"
     if row["remaining"] <= 0:
         return "terminé"
     if pd.isna(row["projected_end"]):

@@ -16,16 +16,14 @@ st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance 
         f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
 
 overview = ui.call("operations_overview", scope)
-kpis = ui.call("kpis", scope, "total")
-total = kpis[kpis["is_total"]].iloc[0]
+per_op = ui.call("kpis", scope, "operation")  # its total row is the whole scope
+total = per_op[per_op["is_total"]].iloc[0]
 before = ui.call("kpis", reference, "total").query("is_total").iloc[0]
 
-if int(total["households_total"]) == 0:
-    st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
-    st.stop()
+ui.require_households(total["households_total"])
 
 # -- headline figures ------------------------------------------------------------
-n = int(total["households_total"])
+n = total["households_total"]
 cols = st.columns(6)
 headline = [
     ("Ménages concernés", fmt.integer(n), f"prévus : {fmt.integer(overview['households_planned'].sum(min_count=1))}"),
@@ -50,17 +48,31 @@ points = ui.call("attention_points", scope)
 st.subheader(f"Points d'attention ({len(points)})")
 if not points:
     st.success("Aucun point d'attention à cette date.")
-for point in points:
+SHOWN_POINTS = 10
+
+
+def show_point(point) -> None:
     st.markdown(f"- **{point['kind'].capitalize()}** — {point['text']}")
 
+
+for point in points[:SHOWN_POINTS]:
+    show_point(point)
+if len(points) > SHOWN_POINTS:
+    with st.expander(f"Les {len(points) - SHOWN_POINTS} autres points d'attention"):
+        for point in points[SHOWN_POINTS:]:
+            show_point(point)
+
 # -- status per operation ------------------------------------------------------------
-counts = ui.call("status_counts", scope, "operation")
+counts, left_out = ui.largest_groups(ui.call("status_counts", scope, "operation"),
+                                     "group_key", "households")
 labels = dict(zip(overview["operation_code"], overview["name"]))
 st.plotly_chart(
     charts.status_bars(counts, labels, as_of),
     width="stretch",
     config={"displaylogo": False},
 )
+if left_out:
+    st.caption(left_out)
 
 # -- per operation table ------------------------------------------------------------
 st.subheader("Avancement par opération")
@@ -99,7 +111,6 @@ st.caption(
 
 # -- headline quality shares ------------------------------------------------------------
 st.subheader("Qualité du relogement")
-per_op = ui.call("kpis", scope, "operation")
 
 
 def quality_rows(row) -> dict:
@@ -139,12 +150,14 @@ def quality_rows(row) -> dict:
 
 
 quality = {"Programme (périmètre)": quality_rows(total)}
-for _, row in per_op[~per_op["is_total"]].iterrows():
+shown_ops, left_out = ui.largest_groups(per_op[~per_op["is_total"]], "group_key",
+                                        "households_total")
+for _, row in shown_ops.iterrows():
     quality[labels.get(row["group_key"], row["group_key"])] = quality_rows(row)
 quality_table = pd.DataFrame(quality)
 quality_table.index.name = "Indicateur"
 st.dataframe(quality_table, width="stretch")
 st.caption(
     "Entre parenthèses : numérateur / dénominateur. « — » : indicateur non défini "
-    "(aucun ménage concerné). Définitions exactes : page Définitions."
+    "(aucun ménage concerné). Définitions exactes : page Définitions. " + left_out
 )
