@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DB     := $(or $(RELOG_DB),data/relog.duckdb)
 PORT   ?= 8501
 
-.PHONY: run test setup setup-dev demo
+.PHONY: run test setup setup-dev demo bench bench-smoke
 
 LEAFLET_VERSION := 1.9.4
 LEAFLET := static/vendor/leaflet/leaflet.js
@@ -47,3 +47,11 @@ $(DB): | $(VENV)/.installed
 # Rebuild the demo database from scratch.
 demo: setup
 	$(BIN)/python -m relog_data demo --db $(DB) --force
+
+# The benchmark at three scales (long: about half an hour), results in bench/RESULTS.md.
+bench: setup-dev
+	$(BIN)/python -m bench.run
+
+# The same at the small scale only, once, into bench/out/ (the test suite runs it too).
+bench-smoke: setup-dev
+	$(BIN)/python -m bench.run --scales S --runs 1 --out bench/out --data bench/out

@@ -140,11 +140,18 @@ def table_frame(db: Database, table: model.Table) -> pd.DataFrame:
 
 def export_workbook(db: Database, out: str | Path) -> Path:
     """The whole database as a workbook in the import format."""
+    return write_workbook({t.name: table_frame(db, t) for t in model.TABLES}, out)
+
+
+def write_workbook(frames: dict[str, pd.DataFrame], out: str | Path) -> Path:
+    """Tables (database column names) as a workbook in the import format."""
     out = Path(out)
     book = xlsxwriter.Workbook(str(out), {"constant_memory": True})
     fmt = _formats(book)
     for table in model.TABLES:
-        frame = table_frame(db, table)
+        if table.name not in frames:
+            continue
+        frame = frames[table.name]
         if len(frame) > MAX_ROWS:
             book.close()
             out.unlink(missing_ok=True)

@@ -75,7 +75,8 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
             page.get_by_text(re.compile(r"View \d+ more")).click()
         link.click()
         wait_for_app(page, "Historique des imports")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        page.locator('[data-testid="stFileUploader"]').filter(has_text="Fichiers à importer").locator(
+            '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
             str(workbook))
         page.get_by_role("button", name="Contrôler les fichiers").click()
         page.get_by_text("Contrôle réussi").wait_for(timeout=90_000)
@@ -197,7 +198,8 @@ def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
     with streamlit_server(db_path) as url, browser_pages(2) as (a, b):
         a.goto(url + "/import")
         wait_for_app(a, "Historique des imports")
-        a.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        a.locator('[data-testid="stFileUploader"]').filter(has_text="Fichiers à importer").locator(
+            '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
             [str(workbook), str(tmp_path / "suivis.xlsx")])
         a.get_by_role("button", name="Contrôler les fichiers").click()
         a.get_by_text("Contrôle réussi").wait_for(timeout=90_000)
@@ -209,9 +211,11 @@ def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
             b.goto(url + path)
             wait_for_app(b, title)
             # B's queries wait while A's import holds the database, then run
-            b.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=120_000)
+            first = b.locator('[data-testid="stMetric"]').filter(
+                has_text="Ménages concernés" if path == "/" else "Relogés").first
+            first.locator('[data-testid="stMetricValue"]').wait_for(timeout=120_000)
             assert b.locator('[data-testid="stException"]').count() == 0
-            seen.append(b.locator('[data-testid="stMetricValue"]').all_inner_texts())
+            seen.append([first.locator('[data-testid="stMetricValue"]').inner_text()])
         a.get_by_text("Import réussi").wait_for(timeout=120_000)
         assert a.locator('[data-testid="stException"]').count() == 0
         # after the import, B sees the new follow-ups in the points of attention
