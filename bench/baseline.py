@@ -71,8 +71,9 @@ def kpis(frames: dict[str, pd.DataFrame]) -> dict:
     out["three_refusals"] = int((o[refused].groupby("household_id").size() >= 3).sum())
     p = d.merge(h[["household_id", "rent_before", "allowance_before"]], on="household_id")
     p = p.dropna(subset=["rent_before", "allowance_before", "rent_after", "allowance_after"])
-    before = p["rent_before"] - p["allowance_before"]
-    after = p["rent_after"] - p["allowance_after"]
+    # amounts in cents, as exact as the database's DECIMAL(10, 2)
+    before = ((p["rent_before"] - p["allowance_before"]) * 100).round() / 100
+    after = ((p["rent_after"] - p["allowance_after"]) * 100).round() / 100
     empty = p.empty
     out["rest_to_pay_before_median"] = None if empty else float(before.median())
     out["rest_to_pay_after_median"] = None if empty else float(after.median())

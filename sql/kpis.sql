@@ -190,22 +190,23 @@ per_rest_to_pay AS (
         -- @definition Reste à charge = loyer + charges − APL (€ par mois). Population P :
         --   ménages relogés dont le loyer et l'APL d'avant et, sur le relogement
         --   définitif, le loyer et l'APL d'après sont tous connus. Médiane sur P du
-        --   reste à charge avant relogement.
-        median(rtp_before) AS rest_to_pay_before_median,
+        --   reste à charge avant relogement (moyenne des deux valeurs centrales quand
+        --   P est pair, au demi-centime près).
+        median(CAST(rtp_before AS DOUBLE)) AS rest_to_pay_before_median,
 
         -- @indicator rest_to_pay_after_median
         -- @label Reste à charge médian après
         -- @unit €/mois
         -- @definition Médiane sur la même population P du reste à charge après
         --   relogement (loyer après − APL après).
-        median(rtp_after) AS rest_to_pay_after_median,
+        median(CAST(rtp_after AS DOUBLE)) AS rest_to_pay_after_median,
 
         -- @indicator rest_to_pay_median_change
         -- @label Évolution médiane du reste à charge
         -- @unit €/mois
         -- @definition Médiane sur P de l'écart (reste à charge après − avant), ménage
         --   par ménage : ce n'est pas l'écart des deux médianes.
-        median(rtp_change) AS rest_to_pay_median_change,
+        median(CAST(rtp_change AS DOUBLE)) AS rest_to_pay_median_change,
 
         -- @indicator rest_to_pay_increase_share
         -- @label Ménages dont le reste à charge augmente
