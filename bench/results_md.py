@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pages._access import page_titles
+
 TARGETS_L = [  # (label, getter, limit, unit)
     ("Import", lambda r: r["import"]["seconds"]["median"], 60, "s"),
     ("Mémoire de pointe à l'import", lambda r: r["import"]["peak_rss_mb"]["max"], 2048, "Mo"),
@@ -75,10 +77,11 @@ def render(results: dict) -> str:
             "DuckDB exécute `sql/kpis.sql` sur la base importée. La lecture du classeur n'est "
             "pas comptée.", "", "## Pages (s) — à froid / à chaud", "",
             "| page | " + " | ".join(scales) + " |", "|---|" + "---|" * len(scales)]
+    titles = page_titles()
     for page in next(iter(scales.values()))["pages"]:
         cells = [f"{_s(r['pages'][page]['cold'])} / {_s(r['pages'][page]['warm'])}"
                  for r in scales.values()]
-        out.append(f"| {page} | " + " | ".join(cells) + " |")
+        out.append(f"| {titles.get(page, page)} | " + " | ".join(cells) + " |")
     out += ["", "## Requêtes de la couche de données (s), tout le programme, à la date des "
             "données", "", "| fonction | " + " | ".join(scales) + " |",
             "|---|" + "---|" * len(scales)]

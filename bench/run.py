@@ -19,19 +19,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import baseline, generate  # noqa: E402
+from pages._access import page_titles  # noqa: E402
 from relog_data import access, geo, indicators, maps, report  # noqa: E402
 from relog_data.db import Database  # noqa: E402
 from relog_data.indicators import Scope  # noqa: E402
 
-PAGES = ["summary", "progress", "schedule", "quality", "map_view", "supply_needs", "households",
-         "synoptic", "meeting_report", "satisfaction", "glossary", "data_import", "admin_log"]
+PAGES = list(page_titles())  # every page of the app, in menu order
 
 # Arguments of each data-layer function for a scope (as the pages call them).
 CALLS = {

@@ -18,6 +18,35 @@ KEY_LAST_SEEN = "access_last_seen"
 KEY_DEMO_ROLE = "access_demo_role"
 KEY_OIDC_LOGGED = "access_oidc_logged"
 
+# Section -> (title, file in pages/, icon, url_path); the first page is the default.
+PAGES = {
+    "Pilotage": [
+        ("Synthèse", "summary", ":material/dashboard:", "synthese"),
+        ("Avancement", "progress", ":material/trending_up:", "avancement"),
+        ("Calendrier", "schedule", ":material/calendar_month:", "calendrier"),
+        ("Qualité du relogement", "quality", ":material/verified:", "qualite"),
+        ("Carte des relogements", "map_view", ":material/map:", "carte"),
+    ],
+    "Relogement": [
+        ("Offre et besoins", "supply_needs", ":material/balance:", "offre-besoins"),
+        ("Ménages", "households", ":material/groups:", "menages"),
+        ("Synoptique", "synoptic", ":material/grid_view:", "synoptique"),
+    ],
+    "Séance": [
+        ("Rapport de séance", "meeting_report", ":material/picture_as_pdf:", "rapport"),
+    ],
+    "Évaluation": [
+        ("Satisfaction", "satisfaction", ":material/sentiment_satisfied:", "enquete-satisfaction"),
+    ],
+    "Référence": [
+        ("Définitions", "glossary", ":material/menu_book:", "definitions"),
+    ],
+    "Administration": [
+        ("Import des données", "data_import", ":material/upload_file:", "import"),
+        ("Comptes et journal", "admin_log", ":material/shield_person:", "journal"),
+    ],
+}
+
 # Pages (by url_path) each role may open; the others are not registered.
 ELU_PAGES = {"synthese", "avancement", "calendrier", "qualite", "carte", "rapport",
              "enquete-satisfaction", "definitions"}
@@ -28,6 +57,11 @@ def allowed_page(role: str, url_path: str) -> bool:
     if url_path in ADMIN_PAGES:
         return role == "admin"
     return role != "elu" or url_path in ELU_PAGES
+
+
+def page_titles() -> dict[str, str]:
+    """File stem in pages/ -> title, in menu order (the benchmark's rows)."""
+    return {stem: title for items in PAGES.values() for title, stem, _, _ in items}
 
 
 def visible_pages(pages: dict, viewer: Viewer) -> dict:
@@ -55,11 +89,23 @@ def _is_demo() -> bool:
     return ui.call("settings").get("demo") == "oui"
 
 
+@st.cache_data(show_spinner=False)
+def _demo_viewer(path: str, token: int, role: str) -> tuple[Viewer, str]:
+    return demo_viewer(ui.database(), role)
+
+
+def _demo(role: str) -> tuple[Viewer, str]:
+    """The demo's viewer for `role` and who it stands for (one query per
+    database state, not one per rerun)."""
+    path = ui.db_path()
+    return _demo_viewer(path, ui.file_token(path), role)
+
+
 def current_viewer() -> Viewer | None:
     """Who is looking, or None when nobody has signed in yet."""
     if _is_demo():
         role = st.session_state.get(KEY_DEMO_ROLE) or "admin"
-        return demo_viewer(ui.database(), role)[0]
+        return _demo(role)[0]
     oidc = _oidc_settings()
     if oidc is not None:
         return _oidc_viewer(oidc)
@@ -105,15 +151,7 @@ def _log(action: str, detail: str, viewer: Viewer | None) -> None:
 
 def log_download(what: str) -> None:
     """on_click of every download button: the download goes into the audit log."""
-    _log("téléchargement", what, viewer())
-
-
-def viewer() -> Viewer:
-    v = st.session_state.get("_viewer_now")
-    if v is None:  # a page run alone (should not happen behind the router)
-        st.error("Accès refusé : connectez-vous.")
-        st.stop()
-    return v
+    _log("téléchargement", what, ui.current_viewer())
 
 
 def sign_in_page() -> None:
@@ -148,8 +186,7 @@ def sign_in_page() -> None:
 
 
 def sign_out() -> None:
-    v = st.session_state.get("_viewer_now")
-    _log("déconnexion", "à la demande", v)
+    _log("déconnexion", "à la demande", ui.current_viewer())
     for key in (KEY_VIEWER, KEY_LAST_SEEN, KEY_OIDC_LOGGED):
         st.session_state.pop(key, None)
     if _oidc_settings() is not None:
@@ -164,7 +201,7 @@ def account_box(v: Viewer) -> None:
                           key=KEY_DEMO_ROLE,
                           help="Démonstration seulement : chaque profil voit ce que ses droits "
                                "lui ouvrent. Une vraie base demande une connexion.")
-        who = demo_viewer(ui.database(), v.role)[1]
+        who = _demo(v.role)[1]
         cols[1].caption(f"**{who}** — {ROLE_HELP[v.role]}.")
         return
     with st.sidebar:

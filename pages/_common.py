@@ -36,7 +36,7 @@ def db_path() -> str:
     return str(default_db_path().resolve())
 
 
-def _token(path: str) -> int:
+def file_token(path: str) -> int:
     """Changes whenever the database file changes: part of every cache key."""
     p = Path(path)
     wal = p.with_name(p.name + ".wal")
@@ -72,9 +72,18 @@ def _cached(module: str, function: str, path: str, token: int, viewer_key: tuple
     return access.fetch(_database(path), viewer, module, function, *args, **dict(kwargs))
 
 
+KEY_VIEWER_NOW = "_viewer_now"
+
+
+def set_viewer(viewer: Viewer | None) -> None:
+    """The router says who is looking during this run (None: nobody yet)."""
+    st.session_state[KEY_VIEWER_NOW] = viewer
+
+
 def current_viewer() -> Viewer:
-    """The viewer of this run (set by the router in app.py)."""
-    return st.session_state.get("_viewer_now") or ANONYMOUS
+    """The viewer of this run (set by the router in app.py); before anyone is
+    known, an anonymous viewer that can read reference data only."""
+    return st.session_state.get(KEY_VIEWER_NOW) or ANONYMOUS
 
 
 def call_module(module: str, function: str, *args, **kwargs):
@@ -84,7 +93,7 @@ def call_module(module: str, function: str, *args, **kwargs):
     path = db_path()
     kw = tuple(sorted(kwargs.items()))
     try:
-        return _cached(module, function, path, _token(path), current_viewer().key(), args, kw)
+        return _cached(module, function, path, file_token(path), current_viewer().key(), args, kw)
     except AccessDenied as exc:
         st.error(f"Accès refusé : {exc}")
         st.stop()
@@ -202,13 +211,23 @@ def change(now, before) -> str:
     if ref is None or fmt.is_missing(before) or fmt.is_missing(now):
         return ""
     delta = int(now) - int(before)
-    threshold = current_viewer().threshold
-    if current_viewer().role == "elu" and 0 < abs(delta) < threshold:
-        # a change of 1 to 4 households counts a small group too
-        return f"évolution de moins de {threshold} depuis le {fmt.day(ref)}"
+    if current_viewer().hides(delta):  # a change of 1 to 4 households is a small group too
+        return f"évolution de moins de {current_viewer().threshold} depuis le {fmt.day(ref)}"
     text = "stable" if delta == 0 else (f"+{fmt.integer(delta)}" if delta > 0
                                         else f"\u2212{fmt.integer(-delta)}")
     return f"{text} depuis le {fmt.day(ref)}"
+
+
+def header(title: str, lead: str = "Situation au", since: str = "",
+           note: bool = False) -> None:
+    """The page title and the line under it: "<lead> <date D> · [since ·] scope";
+    `note`: the legend of hidden figures (elected officials only)."""
+    st.title(title)
+    if note:
+        suppression_note()
+    parts = [f"{lead} {as_of_text()}"] + ([since] if since else []) \
+        + [scope_caption(current_scope())]
+    st.html(f'<p class="relog-asof">{html.escape(" · ".join(parts))}</p>')
 
 
 def require_households(total) -> None:

@@ -8,7 +8,8 @@ from pages import _common as ui
 from relog_data import accounts, audit, fmt
 from relog_data.access import ROLES
 
-if access_ui.viewer().role != "admin":
+viewer = ui.current_viewer()
+if viewer.role != "admin":
     st.error("Accès refusé : page réservée aux administrateurs.")
     st.stop()
 
@@ -16,7 +17,7 @@ st.title("Comptes et journal d'audit")
 db = ui.database()
 
 st.subheader("Comptes locaux")
-users = accounts.list_users(db, access_ui.viewer())
+users = accounts.list_users(db, viewer)
 if users.empty:
     st.info("Aucun compte local (base de démonstration, ou connexion par fournisseur "
             "d'identité). Création : `python -m relog_data users add LOGIN --role admin`.")
@@ -36,7 +37,7 @@ st.caption("Les comptes se gèrent en ligne de commande (`python -m relog_data u
            "disable | enable | set-role | password | list`) ; chaque changement est journalisé.")
 
 st.subheader("Journal d'audit")
-log = audit.entries(db, access_ui.viewer())
+log = audit.entries(db, viewer)
 st.markdown(f"{fmt.integer(len(log))} entrée(s), de la plus récente à la plus ancienne. "
             "Le journal ne se modifie pas : relog n'y fait qu'ajouter.")
 shown = pd.DataFrame({

@@ -16,7 +16,7 @@ from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
 
-viewer = access_ui.viewer()
+viewer = ui.current_viewer()
 if not viewer.can_import:
     st.error("Accès refusé : l'import est réservé aux administrateurs.")
     st.stop()

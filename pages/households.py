@@ -9,8 +9,7 @@ from relog_data import fmt
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Ménages")
-st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Ménages")
 
 households = ui.call_module("supply", "households_list", scope)
 search = st.text_input("Rechercher (identifiant, bâtiment, chargé, situation)",

@@ -9,8 +9,7 @@ from relog_data import charts, fmt, geo, maps
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Carte des relogements")
-st.html(f'<p class="relog-asof">Relogements au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Carte des relogements", lead="Relogements au")
 
 viewer = ui.current_viewer()
 # Points place a household at its address: rehousing staff only. Partners see

@@ -13,9 +13,8 @@ from relog_data.errors import RelogError
 
 scope = ui.current_scope()
 reference = ui.reference_date()
-st.title("Rapport de séance")
-st.html(f'<p class="relog-asof">Données au {ui.as_of_text()} · évolutions depuis le '
-        f'{fmt.day(reference)} · {ui.scope_caption(scope)}</p>')
+ui.header("Rapport de séance", lead="Données au",
+          since=f"évolutions depuis le {fmt.day(reference)}")
 st.markdown(
     "Un PDF A4 pour la séance (couverture, chiffres clés et évolutions, avancement, calendrier, "
     "destinations, qualité, satisfaction, points d'attention, définitions) et son annexe Excel "

@@ -12,10 +12,8 @@ scope = ui.current_scope()
 reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
-st.title("Avancement du relogement")
-ui.suppression_note()
-st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
-        f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
+ui.header("Avancement du relogement",
+          since=f"comparée à la séance du {fmt.day(reference.as_of)}", note=True)
 
 now = ui.call("kpis", scope).query("is_total").iloc[0]
 before = ui.call("kpis", reference).query("is_total").iloc[0]

@@ -10,9 +10,7 @@ SMALL = 5  # below this population an indicator is marked "effectif faible"
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Qualité du relogement")
-ui.suppression_note()
-st.html(f'<p class="relog-asof">Relogements définitifs au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Qualité du relogement", lead="Relogements définitifs au", note=True)
 
 per_op = ui.call("kpis", scope, "operation")
 total = per_op[per_op["is_total"]].iloc[0]

@@ -10,9 +10,7 @@ from relog_data.codes import SATISFIED_ANSWERS
 from relog_data.model import SURVEY_QUESTIONS
 
 scope = ui.current_scope()
-st.title("Satisfaction des ménages relogés")
-ui.suppression_note()
-st.html(f'<p class="relog-asof">Données au {ui.as_of_text()} · {ui.scope_caption(scope)}</p>')
+ui.header("Satisfaction des ménages relogés", lead="Données au", note=True)
 
 shares = ui.call_module("survey", "shares", scope)
 if shares.empty:

@@ -8,8 +8,7 @@ from relog_data import charts, fmt
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Calendrier des opérations")
-st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Calendrier des opérations")
 
 timeline = ui.call("timeline", scope)
 if timeline.empty:

@@ -10,10 +10,8 @@ scope = ui.current_scope()
 reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
-st.title("Synthèse du programme")
-ui.suppression_note()
-st.html(f'<p class="relog-asof">Situation au {as_of} · comparée à la séance du '
-        f'{fmt.day(reference.as_of)} · {ui.scope_caption(scope)}</p>')
+ui.header("Synthèse du programme",
+          since=f"comparée à la séance du {fmt.day(reference.as_of)}", note=True)
 
 overview = ui.call("operations_overview", scope)
 per_op = ui.call("kpis", scope, "operation")  # its total row is the whole scope

@@ -12,8 +12,7 @@ from relog_data.supply import DEFAULT_TOLERANCE
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Offre et besoins")
-st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Offre et besoins")
 
 needs = ui.call_module("supply", "needs", scope)
 offer = ui.call_module("supply", "supply")
@@ -66,34 +65,31 @@ st.dataframe(coverage_table("location", "Souhait de localisation"), hide_index=T
              width="stretch")
 
 # -- needs and supply breakdowns ----------------------------------------------------------------
+
+
+def count_charts(frame, columns: list[tuple[str, str]], colour: str, unit: str,
+                 prefix: str) -> None:
+    """One bar chart per column, side by side: the rows of `frame` per value."""
+    for col, (column, label) in zip(st.columns(len(columns)), columns):
+        counts = frame[column].astype("object").fillna("non renseigné").value_counts()
+        col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
+                                                  label, colour, unit=unit),
+                         width="stretch", config={"displaylogo": False},
+                         key=f"{prefix}_{column}")
+
+
 st.subheader("Besoins des ménages")
-cols = st.columns(3)
-for col, (column, label) in zip(cols, [("income_bracket", "Tranche de revenus"),
-                                       ("specific_need", "Besoin spécifique"),
-                                       ("location_wish", "Souhait de localisation")]):
-    counts = needs[column].fillna("non renseigné").value_counts()
-    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
-                                              label, "#888888"),
-                     width="stretch", config={"displaylogo": False}, key=f"need_{column}")
+count_charts(needs, [("income_bracket", "Tranche de revenus"),
+                     ("specific_need", "Besoin spécifique"),
+                     ("location_wish", "Souhait de localisation")], "#888888", "ménages", "need")
 st.subheader("Offre mobilisable")
-cols = st.columns(3)
-for col, (column, label) in zip(cols, [("quota", "Contingent de réservation"),
-                                       ("financing", "Financement"),
-                                       ("landlord", "Bailleur")]):
-    counts = offer[column].fillna("non renseigné").value_counts()
-    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
-                                              label, "#0072B2", unit="logements"),
-                     width="stretch", config={"displaylogo": False}, key=f"offer_{column}")
-cols = st.columns(3)
+count_charts(offer, [("quota", "Contingent de réservation"), ("financing", "Financement"),
+                     ("landlord", "Bailleur")], "#0072B2", "logements", "offer")
 flags = offer.assign(
     neuf=offer["new_or_recent"].map({True: "neuf ou récent", False: "ancien"}),
     qpv=offer["in_qpv"].map({True: "en QPV", False: "hors QPV"}))
-for col, (column, label) in zip(cols, [("commune", "Commune"), ("neuf", "Neuf ou récent"),
-                                       ("qpv", "Quartier prioritaire")]):
-    counts = flags[column].astype("object").fillna("non renseigné").value_counts()
-    col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
-                                              label, "#0072B2", unit="logements"),
-                     width="stretch", config={"displaylogo": False}, key=f"offer2_{column}")
+count_charts(flags, [("commune", "Commune"), ("neuf", "Neuf ou récent"),
+                     ("qpv", "Quartier prioritaire")], "#0072B2", "logements", "offer2")
 if len(offer):
     monthly = (offer.dropna(subset=["available_date"])
                .assign(month=lambda f: pd.to_datetime(f["available_date"]).dt.to_period("M")

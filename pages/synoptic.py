@@ -10,8 +10,7 @@ from relog_data.codes import HOUSEHOLD_STATUS, STATUS_COLOURS
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
-st.title("Synoptique des bâtiments")
-st.html(f'<p class="relog-asof">Situation au {as_of} · {ui.scope_caption(scope)}</p>')
+ui.header("Synoptique des bâtiments")
 
 households = ui.call_module("supply", "households_list", scope)
 MAX_CELLS = 3000

@@ -87,6 +87,10 @@ class Viewer:
     def can_edit_capacity(self) -> bool:
         return self.role in ("admin", "charge")
 
+    def hides(self, count) -> bool:
+        """Whether this viewer must not see a count (or a change) of this size."""
+        return self.role == "elu" and privacy.is_small(abs(count), self.threshold)
+
     def key(self) -> tuple:
         """What results depend on: part of every cache key."""
         return (self.role, self.operations, self.threshold)
@@ -245,7 +249,7 @@ def _filter(viewer: Viewer, name: tuple[str, str], rule: Rule, result):
     if viewer.role != "elu" or rule.kind != "aggregate":
         return result
     if name == ("indicators", "attention_points"):
-        return [p for p in result if not 0 < int(p.get("count") or 0) < viewer.threshold]
+        return [p for p in result if not viewer.hides(int(p.get("count") or 0))]
     if isinstance(result, dict):
         frame = rule.suppress(pd.DataFrame([result]), viewer.threshold)
         return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].items()}

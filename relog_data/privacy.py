@@ -24,6 +24,12 @@ NOTE = ("« < 5 » : moins de 5 ménages ; « s » : case masquée pour qu'une c
         "puisse pas être recalculée à partir du total.")
 
 
+def is_small(value, threshold: int = THRESHOLD) -> bool:
+    """A count of 1 to threshold-1 households: one that must not be shown to
+    elected officials (0 and missing values are not)."""
+    return not fmt.is_missing(value) and 0 < value < threshold
+
+
 def household_level_allowed(audience: str) -> bool:
     return audience in ("partenaire", "charge")
 
@@ -39,7 +45,7 @@ def count_cells(frame: pd.DataFrame, parts: list[str], others: list[str] = (),
     if audience != "elu":
         return out
     for i, (_, row) in enumerate(frame.iterrows()):
-        hidden = [c for c in list(parts) + list(others) if 0 < int(row[c]) < threshold]
+        hidden = [c for c in list(parts) + list(others) if is_small(int(row[c]), threshold)]
         for col in hidden:
             out.iloc[i, out.columns.get_loc(col)] = HIDDEN
         hidden_parts = [c for c in hidden if c in parts]
@@ -53,7 +59,7 @@ def count_cells(frame: pd.DataFrame, parts: list[str], others: list[str] = (),
 
 def share_cell(numerator, denominator, audience: str, threshold: int = THRESHOLD) -> str:
     """"82,4 % (579 / 703)", or "—" for elu when the denominator is under the threshold."""
-    if audience == "elu" and not fmt.is_missing(denominator) and 0 < denominator < threshold:
+    if audience == "elu" and is_small(denominator, threshold):
         return "— (effectif < 5)"
     return fmt.share_with_n(numerator, denominator)
 
@@ -85,7 +91,7 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, row_totals: dict | None 
     out = frame.copy().reset_index(drop=True)
     counts = [c for c in counts if c in out.columns]
     values = {c: pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in counts}
-    hidden = {(i, c) for c in counts for i, v in enumerate(values[c]) if 0 < v < threshold}
+    hidden = {(i, c) for c in counts for i, v in enumerate(values[c]) if is_small(v, threshold)}
     relations: list[tuple[list, tuple | None]] = []
     n = len(out)
     for total, parts in (row_totals or {}).items():
@@ -157,6 +163,6 @@ def visible_small_counts(frame: pd.DataFrame, counts: list[str],
             continue
         v = pd.to_numeric(frame[c], errors="coerce")
         for i, x in v.items():
-            if pd.notna(x) and 0 < x < threshold:
+            if is_small(x, threshold):
                 found.append((i, c, float(x)))
     return found

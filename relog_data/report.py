@@ -152,14 +152,14 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
     key_rows = []
     for label, key in keys:
         value = int(now[key])
-        shown = privacy.HIDDEN if audience == "elu" and 0 < value < privacy.THRESHOLD \
+        shown = privacy.HIDDEN if audience == "elu" and privacy.is_small(value) \
             else fmt.integer(value)
         change = "—"
         if before is not None:
             delta = value - int(before[key])
             change = "stable" if delta == 0 else f"{'+' if delta > 0 else chr(0x2212)}" \
                                                  f"{fmt.integer(abs(delta))}"
-            if audience == "elu" and 0 < abs(delta) < privacy.THRESHOLD:
+            if audience == "elu" and privacy.is_small(abs(delta)):
                 change = "moins de 5"
         key_rows.append({"Indicateur": label, f"Au {as_of_text}": shown,
                          (f"Depuis le {fmt.day(reference)}" if reference else "Évolution"): change})
@@ -204,7 +204,7 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
         ["Opération", "Statut", "Ménages"]]
     if audience == "elu":
         tables["Statuts par opération"]["Ménages"] = [
-            privacy.HIDDEN if 0 < v < privacy.THRESHOLD else v
+            privacy.HIDDEN if privacy.is_small(v) else v
             for v in tables["Statuts par opération"]["Ménages"]]
     series = indicators.progress_series(db, scope)
     projection = indicators.projection(db, scope)
@@ -286,7 +286,7 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
                 row["new_or_recent_share_num"], row["new_or_recent_share_den"], audience),
             "Reste à charge médian avant → après": (
                 "— (effectif < 5)" if audience == "elu"
-                and 0 < row["rest_to_pay_increase_share_den"] < privacy.THRESHOLD else
+                and privacy.is_small(row["rest_to_pay_increase_share_den"]) else
                 f"{fmt.euros(row['rest_to_pay_before_median'])} → "
                 f"{fmt.euros(row['rest_to_pay_after_median'])}"),
             "Reste à charge en hausse": privacy.share_cell(

@@ -4,6 +4,7 @@ by hand in tests/test_indicators.py, and the demo database."""
 from __future__ import annotations
 
 from datetime import date
+import shutil
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,16 @@ def small_db_path(tmp_path_factory) -> Path:
 @pytest.fixture()
 def small_db(small_db_path):
     db = Database(small_db_path, read_only=True)
+    yield db
+    db.close()
+
+
+@pytest.fixture()
+def writable_small_db(small_db_path, tmp_path):
+    """A writable copy of the hand-built fixture database, for one test."""
+    path = tmp_path / "work.duckdb"
+    shutil.copy(small_db_path, path)
+    db = Database(path, read_only=False)
     yield db
     db.close()
 

@@ -220,12 +220,8 @@ def test_report_audiences_follow_the_role():
 
 # -- accounts ------------------------------------------------------------------------------------
 @pytest.fixture()
-def accounts_db(small_db_path, tmp_path):
-    path = tmp_path / "accounts.duckdb"
-    shutil.copy(small_db_path, path)
-    db = Database(path, read_only=False)
-    yield db
-    db.close()
+def accounts_db(writable_small_db):
+    return writable_small_db
 
 
 def test_passwords_are_argon2id_hashes_and_never_stored(accounts_db):

@@ -13,7 +13,6 @@ from pyproj import Geod
 from shapely.geometry import Point, Polygon
 
 from relog_data import geo, maps
-from relog_data.db import Database
 from relog_data.errors import RelogError
 from relog_data.indicators import Scope, kpis
 from tests.conftest import ROOT
@@ -23,12 +22,8 @@ SQUARE = Polygon([(4.90, 45.73), (4.92, 45.73), (4.92, 45.75), (4.90, 45.75)])
 
 
 @pytest.fixture()
-def db(small_db_path, tmp_path):
-    path = tmp_path / "geo.duckdb"
-    shutil.copy(small_db_path, path)
-    database = Database(path, read_only=False)
-    yield database
-    database.close()
+def db(writable_small_db):
+    return writable_small_db
 
 
 def geojson(polygons, codes, names=None, crs=None) -> bytes:

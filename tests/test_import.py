@@ -23,13 +23,8 @@ def csv(name: str, text: str, encoding: str = "utf-8") -> Source:
 
 
 @pytest.fixture()
-def db(small_db_path, tmp_path):
-    """A writable copy of the hand-built fixture database."""
-    path = tmp_path / "work.duckdb"
-    shutil.copy(small_db_path, path)
-    database = Database(path, read_only=False)
-    yield database
-    database.close()
+def db(writable_small_db):
+    return writable_small_db
 
 
 @pytest.fixture()
