@@ -39,11 +39,11 @@ if shown.empty:
     st.stop()
 household = st.selectbox("Fiche du ménage", listed["household_id"].tolist(), key="household_id")
 row = households.set_index("household_id").loc[household]
-st.subheader(f"Fiche {household}")
+st.subheader(f"Fiche {fmt.md_escape(household)}")
 days = row["days_since_last_event"]
 cols = st.columns(4)
-cols[0].metric("Situation", row["state"])
-cols[1].metric("Bâtiment", row["building_name"])
+cols[0].metric("Situation", fmt.md_escape(row["state"]))
+cols[1].metric("Bâtiment", fmt.md_escape(row["building_name"]))  # metric values are Markdown
 cols[2].metric("Personnes", fmt.integer(row["persons"]))
 cols[3].metric("Dernier événement", fmt.day(row["last_event"]))
 if not pd.isna(days) and row["state_order"] <= 7:  # still to rehouse, or temporary
@@ -54,9 +54,11 @@ need = needs[needs["household_id"] == household]
 if len(need):
     n = need.iloc[0]
     st.markdown(
-        f"Composition : {n['composition'] or '—'} · revenus : {n['income_bracket'] or '—'} · "
-        f"recherche {n['needed_typology']} · souhait : {n['location_wish'] or 'non renseigné'} · "
-        f"besoin spécifique : {n['specific_need'] or '—'} · loyer actuel "
+        f"Composition : {fmt.md_escape(n['composition'] or '—')} · revenus : "
+        f"{fmt.md_escape(n['income_bracket'] or '—')} · recherche "
+        f"{fmt.md_escape(n['needed_typology'])} · souhait : "
+        f"{fmt.md_escape(n['location_wish'] or 'non renseigné')} · besoin spécifique : "
+        f"{fmt.md_escape(n['specific_need'] or '—')} · loyer actuel "
         f"{fmt.euros(n['rent_before'])}")
 
 events = ui.call_module("supply", "household_events", household)

@@ -50,7 +50,9 @@ SHOWN_POINTS = 10
 
 
 def show_point(point) -> None:
-    st.markdown(f"- **{point['kind'].capitalize()}** — {point['text']}")
+    # names in the text are data: shown literally, never as Markdown
+    st.markdown(f"- **{fmt.md_escape(point['kind'].capitalize())}** — "
+                f"{fmt.md_escape(point['text'])}")
 
 
 for point in points[:SHOWN_POINTS]:

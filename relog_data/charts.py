@@ -2,6 +2,12 @@
 
 French labels and number formats, one colour per status everywhere
 (codes.STATUS_COLOURS), a title that says what and at what date, n visible.
+
+Plotly renders HTML tags in its texts (axis labels, legend names, hover and
+bar texts, titles, annotations): every text that comes from the data goes
+through fmt.html_text (`_t` below) here, once, so that a name typed as
+'<a href="...">' shows as typed and is neither a link nor markup. Plotly
+shows "&lt;" as "<": nothing is escaped twice.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from . import fmt
 from .codes import HOUSEHOLD_STATUS, STATUS_COLOURS
 
 FONT = "DejaVu Sans, Source Sans Pro, Arial, sans-serif"
+_t = fmt.html_text  # data text -> text shown literally by Plotly
 
 
 def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False) -> go.Figure:
@@ -24,7 +31,7 @@ def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False
         legend.update(yanchor="top", y=-0.12)
         top = 50
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
+        title={"text": _t(title), "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
                "font": {"size": 16}},
         separators=",\u202f",  # French: decimal comma, narrow no-break space
         font={"family": FONT, "size": 13},
@@ -52,7 +59,7 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
     masked = set(counts.loc[counts["households"].isna(), "group_key"])
     relative = relative and not masked
     sizes = counts.groupby("group_key")["households"].sum()
-    axis = [f"{labels.get(g, g)} (n {'≥' if g in masked else '='} {fmt.integer(sizes[g])}"
+    axis = [f"{_t(labels.get(g, g))} (n {'≥' if g in masked else '='} {fmt.integer(sizes[g])}"
             + (", cases masquées)" if g in masked else ")") for g in groups]
     total = int(counts["households"].sum())
     fig = go.Figure()
@@ -64,7 +71,7 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
         fig.add_bar(
             y=axis,
             x=[v / sizes[g] * 100 for v, g in zip(values, groups)] if relative else values,
-            name=status,
+            name=_t(status),
             orientation="h",
             marker_color=STATUS_COLOURS[status],
             text=[fmt.integer(v) if v else "" for v in values],
@@ -72,7 +79,7 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
             textposition="inside",
             insidetextanchor="middle",
             textangle=0,
-            hovertemplate="%{y}<br>" + status
+            hovertemplate="%{y}<br>" + _t(status)
             + " : %{customdata} ménages (%{x:.1f} %)<extra></extra>",
         )
     fig.update_layout(barmode="stack", uniformtext={"minsize": 10, "mode": "hide"})
@@ -121,19 +128,20 @@ def diverging_answers(dist: pd.DataFrame, scale, satisfied: frozenset, title: st
     for i, value in enumerate(reversed(positives)):
         colour = _POSITIVE[::-1][i % 2] if len(positives) > 1 else _POSITIVE[0]
         values = [share(w, value) for w in waves]
-        fig.add_bar(y=labels, x=[v[0] for v in values], name=value, orientation="h",
+        fig.add_bar(y=labels, x=[v[0] for v in values], name=_t(value), orientation="h",
                     marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
                     text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
                     textposition="inside", insidetextanchor="middle", textangle=0,
-                    hovertemplate="%{y}<br>" + value + " : %{customdata} (%{x:.0f} %)<extra></extra>")
+                    hovertemplate="%{y}<br>" + _t(value)
+                    + " : %{customdata} (%{x:.0f} %)<extra></extra>")
     for i, value in enumerate(negatives):
         colour = _NEGATIVE[i % 2] if len(negatives) > 1 else _NEGATIVE[1]
         values = [share(w, value) for w in waves]
-        fig.add_bar(y=labels, x=[-v[0] for v in values], name=value, orientation="h",
+        fig.add_bar(y=labels, x=[-v[0] for v in values], name=_t(value), orientation="h",
                     marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
                     text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
                     textposition="inside", insidetextanchor="middle", textangle=0,
-                    hovertemplate="%{y}<br>" + value + " : %{customdata}<extra></extra>")
+                    hovertemplate="%{y}<br>" + _t(value) + " : %{customdata}<extra></extra>")
     fig.update_layout(barmode="relative", uniformtext={"minsize": 10, "mode": "hide"})
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100],
                      ticktext=["100\u00a0%", "50\u00a0%", "0", "50\u00a0%", "100\u00a0%"],
@@ -164,7 +172,7 @@ def satisfaction_heatmap(shares: pd.DataFrame, labels: dict[str, str], title: st
         z.append(row_z)
         text.append(row_t)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"Vague {w}" for w in waves], y=[labels[q] for q in questions],
+        z=z, x=[f"Vague {w}" for w in waves], y=[_t(labels[q]) for q in questions],
         text=text, texttemplate="%{text}", zmin=0, zmax=100, colorscale="Blues",
         colorbar={"title": "% satisfaits", "ticksuffix": "\u00a0%"},
         hovertemplate="%{y} – %{x}<br>%{text}<extra></extra>"))
@@ -204,9 +212,9 @@ def horizontal_counts(labels: list[str], values: list[int], title: str, colour: 
     bar; a suppressed count (NA) has no bar and reads "—"."""
     values = [None if fmt.is_missing(v) else v for v in values]
     fig = go.Figure(go.Bar(
-        y=labels, x=values, orientation="h", marker_color=colour,
+        y=[_t(label) for label in labels], x=values, orientation="h", marker_color=colour,
         text=[fmt.integer(v) for v in values], textposition="outside",
-        hovertemplate="%{y} : %{x} " + unit + "<extra></extra>"))
+        hovertemplate="%{y} : %{x} " + _t(unit) + "<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     top = max([v for v in values if v is not None] or [1])
     fig.update_xaxes(title=unit, gridcolor="#E4E7EB", range=[0, top * 1.18 + 1])
@@ -219,8 +227,8 @@ def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
     rows = []
     for rec in timeline.itertuples(index=False):
         prefix = "" if rec.level == "phase" else "   "
-        rows.append((f"{rec.operation_name} · " if rec.level == "phase" else "")
-                    + prefix + str(rec.name))
+        rows.append((f"{_t(rec.operation_name)} · " if rec.level == "phase" else "")
+                    + prefix + _t(rec.name))
     labels = list(dict.fromkeys(rows))
     fig = go.Figure()
     phases = timeline[timeline["level"] == "phase"]
@@ -274,7 +282,7 @@ def commune_bubbles(aggregates: pd.DataFrame, title: str) -> go.Figure:
         x=aggregates["centre_lon"], y=aggregates["centre_lat"], mode="markers+text",
         marker={"size": [8 + 52 * (n / top) ** 0.5 for n in aggregates["households"]],
                 "color": "rgba(0,114,178,0.45)", "line": {"color": "#1F2933", "width": 1}},
-        text=[f"{c} ({fmt.integer(n)})" for c, n in zip(aggregates["commune"],
+        text=[f"{_t(c)} ({fmt.integer(n)})" for c, n in zip(aggregates["commune"],
                                                        aggregates["households"])],
         textposition="top center", textfont={"size": 10},
         hovertemplate="%{text}<extra></extra>"))

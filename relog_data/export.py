@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import codes, model
 from .db import Database
 from .parsing import expected_text
+from .spreadsheet import XLSX_OPTIONS
 
 MAX_ROWS = 1_048_575  # Excel's last row, minus the header
 
@@ -72,7 +73,7 @@ def write_template(out: str | Path) -> Path:
     """An empty workbook: header rows, drop-down lists on every code and yes/no
     column, date and number formats, and a "Lisez-moi" sheet."""
     out = Path(out)
-    book = xlsxwriter.Workbook(str(out))
+    book = xlsxwriter.Workbook(str(out), XLSX_OPTIONS)
     fmt = _formats(book)
     readme = book.add_worksheet("Lisez-moi")
     sheets = {t.name: book.add_worksheet(t.sheet) for t in model.TABLES}
@@ -144,9 +145,15 @@ def export_workbook(db: Database, out: str | Path) -> Path:
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], out: str | Path) -> Path:
-    """Tables (database column names) as a workbook in the import format."""
+    """Tables (database column names) as a workbook in the import format.
+
+    Text is written as it is, never prefixed with an apostrophe as in the CSV
+    downloads (spreadsheet.neutralise): this workbook is imported again, and a
+    prefixed "'=x" would come back as "'=x". Text cells are written with
+    write_string and the workbook with strings_to_formulas off: "=x" stays the
+    literal text "=x" in its cell, never a formula."""
     out = Path(out)
-    book = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(out), {**XLSX_OPTIONS, "constant_memory": True})
     fmt = _formats(book)
     for table in model.TABLES:
         if table.name not in frames:

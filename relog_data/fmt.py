@@ -6,7 +6,9 @@ Thousands are separated by a narrow no-break space, decimals by a comma.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from datetime import date, datetime
 
 import pandas as pd
@@ -79,3 +81,30 @@ def day(value) -> str:
     if isinstance(value, (datetime, pd.Timestamp)):
         value = value.date()
     return value.strftime("%d/%m/%Y")
+
+
+def html_text(value) -> str:
+    """Data text made safe where HTML is rendered (Plotly labels, legends and
+    hover text, map tooltips and popups): "<b>x</b>" shows as typed, not bold,
+    and no data makes a link. Missing values give ""."""
+    return html.escape("" if is_missing(value) else str(value))
+
+
+# The characters that start Markdown in Streamlit: links and images, emphasis,
+# code, headings, lists, quotes, tables, HTML, LaTeX ($), entities (&),
+# Streamlit's :colour[...] and :icon: (:), and the "http:" or "www." of an
+# automatic link. A backslash before any of them makes it read as itself. A
+# hyphen makes a list or a rule only at the start of a line: it is escaped
+# there only, so that "Vaulx-en-Velin" stays as it is in the Markdown text.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+.!|<>~$:&])")
+_MD_LEADING_HYPHEN = re.compile(r"^(\s*)-")
+
+
+def md_escape(value) -> str:
+    """Data text made literal in Markdown (st.markdown, st.caption, titles,
+    metric labels and values, widget labels): "[clic](javascript:...)" shows
+    as typed, not as a link; line breaks become spaces so that data cannot
+    start a heading or a list. Missing values give ""."""
+    text = "" if is_missing(value) else str(value)
+    text = " ".join(text.splitlines())
+    return _MD_LEADING_HYPHEN.sub(r"\1\\-", _MD_SPECIAL.sub(r"\\\1", text))

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from . import fmt
-from .geo import escape
+from .fmt import html_text as escape
 
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/vendor/leaflet/leaflet.css"

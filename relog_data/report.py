@@ -358,11 +358,17 @@ def write_pdf(html_text: str, out: str | Path) -> Path:
 
 
 def write_annex(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
-    """The table behind each chart, one sheet each, French headers."""
+    """The table behind each chart, one sheet each, French headers. Read by
+    people only: text that a spreadsheet would run as a formula gets a leading
+    apostrophe, and no text becomes a formula or a link (spreadsheet.py)."""
+    from . import spreadsheet
+
     out = Path(out)
-    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(out, engine="xlsxwriter",
+                        engine_kwargs={"options": spreadsheet.XLSX_OPTIONS}) as writer:
         for name, frame in tables.items():
             sheet = name[:31]
+            frame = spreadsheet.neutralise_frame(frame)
             frame.to_excel(writer, sheet_name=sheet, index=frame.index.name is not None)
             writer.sheets[sheet].set_column(0, len(frame.columns), 22)
     return out
