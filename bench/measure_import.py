@@ -13,6 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from relog_data import cli  # noqa: E402
 
 workbook, db = sys.argv[1], sys.argv[2]
+if not Path(db).exists():  # a new real database (`init`), not timed
+    if cli.main(["init", "--db", db]) != 0:
+        sys.exit(2)
 started = time.perf_counter()
 code = cli.main(["import", workbook, "--db", db])
 seconds = time.perf_counter() - started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pandas.api.types import is_list_like
 
 from . import audit, demo, indicators
 from .access import SYSTEM
-from .db import Database, default_db_path
+from .db import Database, DatabaseBusy, default_db_path, missing_message, scratch_copy
 from .errors import RelogError
 
 
@@ -32,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="construire la base de démonstration (fictive)")
     p.add_argument("--db", type=Path, default=None, help="chemin de la base à créer")
     p.add_argument("--force", action="store_true", help="remplacer une base existante")
+
+    p = sub.add_parser("init", help="créer une base vide (au schéma de cette version)")
+    p.add_argument("--db", type=Path, default=None, help="chemin de la base à créer")
 
     p = sub.add_parser("kpis", help="indicateurs du périmètre, en JSON")
     p.add_argument("--db", type=Path, default=None)
@@ -129,13 +133,37 @@ def _iso_date(text: str):
         raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)")
 
 
+_CREATING = ("demo", "init")  # the only commands that create their --db
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    umask = os.umask(0o077)  # everything a command creates is for its owner only
+    os.umask(umask | 0o077)
     try:
+        if hasattr(args, "db") and args.command not in _CREATING:
+            path = args.db or default_db_path()
+            if not path.exists():  # a mistyped --db must not create a new database
+                raise RelogError(missing_message(path))
         return _COMMANDS[args.command](args)
     except RelogError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
+    finally:
+        os.umask(umask)
+
+
+def _cmd_init(args) -> int:
+    from .db import SCHEMA_VERSION
+
+    path = args.db or default_db_path()
+    if path.exists():
+        raise RelogError(f"{path} existe déjà : « init » ne crée qu'une base nouvelle.")
+    Database(path, read_only=False, create=True).close()
+    print(f"Base vide créée : {path} (schéma {SCHEMA_VERSION}, lisible par son seul "
+          "propriétaire). Ensuite : « python -m relog_data users add LOGIN --role admin --db "
+          f"{path} » puis « python -m relog_data import FICHIER --db {path} ».")
+    return 0
 
 
 def _cmd_demo(args) -> int:
@@ -179,7 +207,8 @@ def _cmd_import(args) -> int:
     except FileProblem as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 2
-    with Database(path, read_only=False, create=not path.exists()) as db:
+    # A dry run works on a private copy: the file itself stays byte for byte as it was.
+    with (scratch_copy(path) if args.dry_run else Database(path, read_only=False)) as db:
         report = import_sources(db, sources, replace=tuple(args.replace), dry_run=args.dry_run)
     for p in report.problems:
         where = " · ".join(x for x in (
@@ -301,21 +330,28 @@ def _cmd_users(args) -> int:
             name = u.display_name if isinstance(u.display_name, str) else ""
             print(f"{u.login}\t{u.role}\t{name}\topérations : {ops}\t{state}")
         return 0
-    password = _read_password(args.password_stdin) if command in ("add", "password") else None
-    with Database(path, read_only=False) as db:
-        if command == "add":
-            accounts.add_user(db, args.login, password, args.role, args.name,
-                              _operations(args.operations), actor=actor)
-            print(f"Compte « {args.login} » créé (rôle {args.role}).")
-        elif command == "set-role":
-            accounts.set_role(db, args.login, args.role, _operations(args.operations), actor=actor)
-            print(f"Rôle de « {args.login} » : {args.role}.")
-        elif command in ("disable", "enable"):
-            accounts.set_active(db, args.login, command == "enable", actor=actor)
-            print(f"Compte « {args.login} » {'réactivé' if command == 'enable' else 'désactivé'}.")
-        elif command == "password":
-            accounts.set_password(db, args.login, password, actor=actor)
-            print(f"Mot de passe de « {args.login} » changé.")
+    from . import requests
+
+    arguments = {"login": args.login}
+    if command in ("add", "set-role"):
+        arguments.update(role=args.role, operations=_operations(args.operations))
+    if command == "add":
+        arguments["name"] = args.name
+    if command in ("add", "password"):  # only the argon2id hash goes further
+        arguments["password_hash"] = accounts.hash_password(_read_password(args.password_stdin))
+    try:
+        db = Database(path, read_only=False)
+    except DatabaseBusy:  # the app holds the file: it applies the change itself
+        print(f"La base est ouverte par l'application : la demande lui est transmise (réponse "
+              f"attendue sous {requests.WAIT_SECONDS} s)…", file=sys.stderr)
+        request_id = requests.submit(path, command, arguments, actor)
+        result = requests.wait_for_result(path, request_id)
+        if not result.get("ok"):
+            raise RelogError(f"refusé par l'application : {result.get('message')}")
+        print(f"{result.get('message')} (appliqué par l'application en cours)")
+        return 0
+    with db:
+        print(requests.run(db, command, arguments, actor))
     return 0
 
 
@@ -323,8 +359,12 @@ def _cmd_purge(args) -> int:
     from . import purge
 
     path = args.db or default_db_path()
-    with Database(path, read_only=not args.apply) as db:
-        found = purge.purge(db, args.closed_before, apply=args.apply, actor=audit.cli_login())
+    deleted = 0
+    if args.apply:
+        found, deleted = purge.apply_to_file(path, args.closed_before, actor=audit.cli_login())
+    else:
+        with Database(path, read_only=True) as db:
+            found = purge.purge(db, args.closed_before)
     when = args.closed_before.strftime("%d/%m/%Y")
     if found.empty:
         print(f"Aucune opération close avant le {when} : rien à effacer.")
@@ -335,7 +375,9 @@ def _cmd_purge(args) -> int:
               f"{r.last_day:%d/%m/%Y} ; {r.names} nom(s) de titulaire et {r.moves_located} "
               f"adresse(s) de relogement à effacer{already}.")
     if args.apply:
-        print("Effacement fait et inscrit au journal d'audit ; les indicateurs sont inchangés.")
+        print("Effacement fait et inscrit au journal d'audit ; les indicateurs sont inchangés. "
+              f"{deleted} copie(s) de sauvegarde antérieure(s) supprimée(s) (elles contenaient "
+              "les données effacées) ; base réécrite pour qu'il n'en reste aucune trace.")
     else:
         print("Simulation : rien n'a été modifié. Ajoutez --apply pour effacer.")
     return 0
@@ -345,7 +387,9 @@ def _cmd_audit(args) -> int:
     path = args.db or default_db_path()
     with Database(path, read_only=True) as db:
         frame = audit.entries(db, SYSTEM)
-    text = frame.to_csv(index=False, sep=";")
+    from .spreadsheet import csv_text  # logins and details are typed by anyone: neutralised
+
+    text = csv_text(frame, decimal=".")
     if args.out:
         args.out.write_text(text, encoding="utf-8-sig")
         print(f"Journal écrit : {args.out} ({len(frame)} entrées)")
@@ -354,5 +398,5 @@ def _cmd_audit(args) -> int:
     return 0
 
 
-_COMMANDS = {"users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+_COMMANDS = {"init": _cmd_init, "users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}

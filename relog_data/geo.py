@@ -8,8 +8,8 @@ distances are computed in Lambert-93 (EPSG:2154), the French metric projection.
 
 from __future__ import annotations
 
-import html
-import io
+import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -19,9 +19,12 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from . import audit, fmt
 from .db import Database
 from .errors import RelogError
+from .importer import backup
 from .indicators import Scope
+from .sources import MAX_BYTES, MAX_UPLOAD_MB, member_chunks, open_zip
 
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
@@ -31,6 +34,9 @@ CODE_COLUMNS = ("code", "insee", "code_insee", "insee_com", "code_qp", "code_qpv
                 "code_operation")
 NAME_COLUMNS = ("nom", "name", "libelle", "nom_qp", "nom_com", "lib_qp", "nom_commune")
 DEMO_PERIMETER_METRES = 650
+# A zipped Shapefile is extracted to disk: at most this much in all, counted as it
+# is decompressed (its upload is at most sources.MAX_UPLOAD_MB).
+GEO_MAX_EXTRACTED_MB = 512
 
 _TO_L93 = Transformer.from_crs(WGS84, LAMBERT93, always_xy=True)
 _TO_WGS = Transformer.from_crs(LAMBERT93, WGS84, always_xy=True)
@@ -43,15 +49,16 @@ def read_boundaries(name: str, data: bytes, kind: str):
 
     if kind not in KINDS:
         raise RelogError(f"Type de contours inconnu « {kind} » (communes, qpv ou perimetre).")
+    if len(data) > MAX_BYTES:
+        raise RelogError(f"Le fichier {name} pèse {fmt.number(len(data) / 1024 / 1024, 1)} Mo : "
+                         f"relog lit au plus {fmt.integer(MAX_UPLOAD_MB)} Mo par fichier.")
     suffix = Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory() as folder:
+    # mkdtemp makes the folder for its owner only (0700); the files are 0600
+    with tempfile.TemporaryDirectory(prefix="relog-contours-") as folder:
+        os.chmod(folder, 0o700)
         path = Path(folder) / Path(name).name
         if suffix == ".zip":
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    archive.extractall(folder)
-            except zipfile.BadZipFile as exc:
-                raise RelogError(f"{name} n'est pas une archive .zip lisible.") from exc
+            _extract(name, data, Path(folder))
             shapes = sorted(Path(folder).rglob("*.shp"))
             if not shapes:
                 raise RelogError(f"L'archive {name} ne contient aucun fichier .shp (Shapefile).")
@@ -61,7 +68,8 @@ def read_boundaries(name: str, data: bytes, kind: str):
                     f"Le Shapefile {path.name} n'a pas de fichier .prj : son système de "
                     "coordonnées est inconnu. Ajoutez le .prj à l'archive.")
         elif suffix in (".geojson", ".json", ".gpkg"):
-            path.write_bytes(data)
+            with _private_file(path) as out:
+                out.write(data)
         else:
             raise RelogError(
                 f"{name} : format non pris en charge (GeoJSON, GeoPackage ou Shapefile zippé).")
@@ -94,6 +102,46 @@ def read_boundaries(name: str, data: bytes, kind: str):
     out["name"] = frame[name_col].astype(str) if name_col else out["code"]
     out["geometry"] = shapely.make_valid(out.geometry.values)
     return out
+
+
+def _private_file(path: Path):
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600),
+                     "wb")
+
+
+def _extract(name: str, data: bytes, folder: Path) -> None:
+    """Extract an archive into `folder`, its bytes counted as they are
+    decompressed (whatever its headers declare): never more than
+    GEO_MAX_EXTRACTED_MB on disk, nor a file outside `folder`."""
+    try:
+        archive = open_zip(name, data)
+    except zipfile.BadZipFile as exc:
+        raise RelogError(f"{name} n'est pas une archive .zip lisible.") from exc
+    limit = GEO_MAX_EXTRACTED_MB * 1024 * 1024
+    too_big = (f"Le contenu de l'archive {name} dépasse {fmt.integer(GEO_MAX_EXTRACTED_MB)} Mo "
+               "une fois décompressé : relog n'en extrait pas davantage. Ne gardez dans "
+               "l'archive que les fichiers du Shapefile (.shp, .shx, .dbf, .prj).")
+    written = 0
+    targets = set()
+    for info in archive.infolist():
+        raw = info.filename.replace("\\", "/")
+        parts = [p for p in raw.split("/") if p not in ("", ".")]
+        if (raw.startswith("/") or re.match(r"[A-Za-z]:", raw) or "\0" in raw
+                or ".." in parts):
+            raise RelogError(
+                f"L'archive {name} contient un chemin dangereux (« {info.filename} ») : relog "
+                "refuse les fichiers qui seraient placés hors du dossier de l'archive.")
+        if info.is_dir() or not parts:
+            continue
+        target = folder.joinpath(*parts)
+        if target in targets:
+            continue  # the same name twice: the first one is kept
+        targets.add(target)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with _private_file(target) as out:
+            for chunk in member_chunks(name, data, info, limit - written, too_big):
+                out.write(chunk)
+                written += len(chunk)
 
 
 def store_boundaries(cur, frame, kind: str, source: str, operation: str | None = None) -> int:
@@ -130,18 +178,29 @@ def store_boundaries(cur, frame, kind: str, source: str, operation: str | None =
 
 
 def import_boundaries(db: Database, name: str, data: bytes, kind: str,
-                      operation: str | None = None) -> dict:
-    """Read, store and recompute the flags, in one transaction."""
+                      operation: str | None = None, actor: str | None = None) -> dict:
+    """Read; back the database up (importer.backup: the boundaries of `kind` are
+    replaced); store, recompute the flags and log it in the audit log as
+    `actor` (default: the command line's user), in one transaction."""
+    db.refuse_demo()
     frame = read_boundaries(name, data, kind)
-    with db.writer() as cur:
-        if operation is not None:
-            known = cur.execute("SELECT count(*) FROM operations WHERE operation_code = $op",
-                                {"op": operation}).fetchall()[0][0]
-            if not known:
-                raise RelogError(f"Opération inconnue : {operation}")
-        n = store_boundaries(cur, frame, kind, name, operation)
-        computed = refresh_computed(cur)
-    return {"boundaries": n, **computed}
+    saved = backup(db)
+    try:
+        with db.writer() as cur:
+            if operation is not None:
+                known = cur.execute("SELECT count(*) FROM operations WHERE operation_code = $op",
+                                    {"op": operation}).fetchall()[0][0]
+                if not known:
+                    raise RelogError(f"Opération inconnue : {operation}")
+            n = store_boundaries(cur, frame, kind, name, operation)
+            computed = refresh_computed(cur)
+            detail = (f"contours {kind} : {fmt.integer(n)} objet{'s' if n > 1 else ''} "
+                      f"depuis {name}" + (f" (opération {operation})" if operation else ""))
+            audit.record(cur, "import", detail, login=actor or audit.cli_login())
+    except BaseException:
+        saved.unlink(missing_ok=True)  # nothing was replaced
+        raise
+    return {"boundaries": n, **computed, "backup": str(saved)}
 
 
 # -- flags computed from the boundaries ---------------------------------------------------------
@@ -282,7 +341,5 @@ def boundaries(db: Database, kind: str) -> pd.DataFrame:
     return frame
 
 
-def escape(value) -> str:
-    """Data text made safe for a tooltip or a popup."""
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value))
-                       else str(value))
+# Data text for a tooltip or a popup: fmt.html_text (kept here under its old name).
+escape = fmt.html_text

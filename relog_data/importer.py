@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ import pandas as pd
 
 from . import audit, model
 from .checks import run_checks_on_cursor
-from .db import Database
+from .db import Database, owner_only, private_copy, scratch_copy
 from .errors import RelogError
 from .parsing import expected_text, match_columns, match_table, parse_column
 from .sources import FileProblem, RawSheet, Source, read_sources
@@ -476,15 +475,16 @@ def _map_checks(checks: pd.DataFrame, parsed: dict[str, _Parsed], report) -> Non
                  rec.message)
 
 
-def _backup(db: Database) -> Path:
+def backup(db: Database) -> Path:
     """Copy the database, as it is before the import, into backups/ beside it
     (the last BACKUPS_KEPT copies are kept)."""
     db.checkpoint()  # everything committed so far is in the main file
     folder = db.path.parent / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    with owner_only():  # backups hold personal data: owner-only folder and files
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{db.path.stem}-{stamp}{db.path.suffix}"
-    shutil.copy2(db.path, target)
+    private_copy(db.path, target)
     backups = sorted(folder.glob(f"{db.path.stem}-*{db.path.suffix}"))
     for old in backups[:-BACKUPS_KEPT]:
         old.unlink()
@@ -501,6 +501,11 @@ def import_sources(
 ) -> ImportReport:
     """Import the files into the database, all or nothing. Returns the report;
     `report.committed` tells whether anything was written."""
+    db.refuse_demo()  # before anything is read or written, dry runs included
+    if dry_run and db.read_only:  # a dry run needs no writable file: a private copy
+        with scratch_copy(db.path) as scratch:
+            return import_sources(scratch, sources, replace=replace, dry_run=True, user=user,
+                                  progress=progress)
     step = progress or (lambda fraction, message: None)
     report = ImportReport(files=[{"name": s.name, "sha256": s.sha256, "size": len(s.data)}
                                  for s in sources])
@@ -530,7 +535,7 @@ def import_sources(
                  "d'une table du dictionnaire (" + ", ".join(t.sheet for t in model.TABLES) + ").")
         return report
 
-    backup = None if dry_run else _backup(db)
+    saved = None if dry_run else backup(db)
     try:
         with db.writer() as cur:
             step(0.5, "Contrôle des références")
@@ -565,16 +570,16 @@ def import_sources(
                  "summary": json.dumps(report.summary, ensure_ascii=False)})
             audit.record(cur, "import", _audit_detail(report), login=user or audit.cli_login())
     except _Rollback:
-        if backup is not None:
-            backup.unlink()
+        if saved is not None:
+            saved.unlink()
         step(1.0, "Terminé")
         return report
     except BaseException:
-        if backup is not None:
-            backup.unlink()
+        if saved is not None:
+            saved.unlink()
         raise
     report.committed = True
-    report.backup = str(backup)
+    report.backup = str(saved)
     step(1.0, "Terminé")
     return report
 

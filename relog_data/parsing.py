@@ -22,6 +22,10 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
+# Dates outside these years are typing errors (31/12/9999 would become the
+# "data date" of every indicator), refused like any unreadable date.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
 
 TRUE_WORDS = {"oui", "o", "1", "vrai", "true", "yes", "y"}
 FALSE_WORDS = {"non", "n", "0", "faux", "false", "no"}
@@ -29,7 +33,7 @@ FALSE_WORDS = {"non", "n", "0", "faux", "false", "no"}
 KIND_LABELS = {
     "int": "un nombre entier",
     "decimal": "un nombre (par exemple 1 234,50)",
-    "date": "une date (31/03/2008 ou 2008-03-31)",
+    "date": "une date de 1900 à 2100 (31/03/2008 ou 2008-03-31)",
     "bool": "oui ou non",
     "text": "un texte",
 }
@@ -80,6 +84,13 @@ def _decimal(value):
 
 
 def _date(value):
+    parsed = _any_date(value)
+    if parsed is _BAD or not DATE_MIN <= parsed <= DATE_MAX:
+        return _BAD
+    return parsed
+
+
+def _any_date(value):
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

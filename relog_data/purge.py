@@ -6,24 +6,42 @@ coordinates are erased. What the indicators need stays: the on-site, QPV and
 INSEE flags computed from the coordinates are first written into the move
 itself, so every indicator keeps its value. The purge is written in the audit
 log; it is a dry run unless `apply` is given.
+
+Erasing means no copy keeps the data: `apply_to_file` (the command line)
+also deletes the import backups taken before (they hold the erased names and
+addresses) and rewrites the database file, since DuckDB leaves the bytes of
+erased values in the blocks it frees.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
 from . import audit
-from .db import Database
+from .db import Database, DatabaseBusy, wal_path
+from .errors import RelogError
 
 
 def candidates(db: Database, closed_before: date) -> pd.DataFrame:
     return db.query("purge_candidates", closed_before=closed_before)
 
 
-def purge(db: Database, closed_before: date, apply: bool = False, actor: str = "") -> pd.DataFrame:
-    """The operations concerned and what is (or would be) erased."""
+def backup_files(path: Path) -> list[Path]:
+    """The import backups of the database at `path`: backups/<name>-<time><suffix>
+    beside it (see importer)."""
+    folder = Path(path).parent / "backups"
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{Path(path).stem}-*{Path(path).suffix}"))
+
+
+def purge(db: Database, closed_before: date, apply: bool = False, actor: str = "",
+          backups_deleted: int | None = None) -> pd.DataFrame:
+    """The operations concerned and what is (or would be) erased.
+    `backups_deleted`: how many backups the caller deletes afterwards (audit)."""
     found = candidates(db, closed_before)
     if not apply or found.empty:
         return found
@@ -49,6 +67,39 @@ def purge(db: Database, closed_before: date, apply: bool = False, actor: str = "
         detail = "; ".join(
             f"{r.operation_code} : {r.names} nom(s), {r.moves_located} adresse(s) de relogement"
             for r in found.itertuples())
+        if backups_deleted is not None:
+            detail += (f" ; {backups_deleted} copie(s) de sauvegarde antérieure(s) supprimée(s),"
+                       " base réécrite")
         audit.record(cur, "purge", f"opérations closes avant le {closed_before:%d/%m/%Y} — "
                      + detail, login=actor)
     return found
+
+
+def apply_to_file(path: Path, closed_before: date, actor: str = "") -> tuple[pd.DataFrame, int]:
+    """Apply the purge to the database file at `path`, then leave no copy of what
+    was erased: the backups taken before are deleted and the file is rewritten.
+    Returns the operations concerned and the number of backups deleted."""
+    path = Path(path)
+    copies = backup_files(path)
+    try:
+        db = Database(path, read_only=False)
+    except DatabaseBusy as exc:
+        raise RelogError(
+            f"La base {path} est utilisée par un autre programme (l'application relog, ou un "
+            "import en cours) : arrêtez l'application le temps de l'effacement, puis relancez "
+            "la commande.") from exc
+    with db:
+        found = purge(db, closed_before, apply=True, actor=actor, backups_deleted=len(copies))
+        if found.empty:
+            return found, 0
+        try:
+            for copy in copies:
+                copy.unlink(missing_ok=True)
+                wal_path(copy).unlink(missing_ok=True)
+            db.rewrite()
+        except OSError as exc:
+            raise RelogError(
+                f"L'effacement est fait dans la base, mais une copie n'a pas pu être supprimée ou "
+                f"la base réécrite ({exc.strerror or exc}) : corrigez la cause et relancez la "
+                "même commande.") from exc
+    return found, len(copies)

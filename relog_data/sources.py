@@ -3,7 +3,15 @@ of CSV files and .zip archives of them, into raw sheets (header + rows, with the
 row numbers a user sees in Excel: header = row 1).
 
 Every unreadable file gives a RelogError with a French message; nothing here
-writes anything.
+writes anything. Excel 97-2003 (.xls) and OpenDocument (.ods) workbooks are
+refused, also when renamed .xlsx: their readers cannot be bounded beforehand.
+
+Reading is bounded before anything big is allocated: file sizes are checked
+first; archives (a .zip, and an .xlsx, which is one) are decompressed in chunks
+whose bytes are counted as they come, whatever sizes their headers declare;
+and the cells of each sheet are located in its XML, as it streams by, before
+the workbook reader (calamine, which would allocate the whole grid up to the
+last cell, or abort the process) is called at all.
 """
 
 from __future__ import annotations
@@ -11,14 +19,48 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import struct
 import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from html import unescape
+from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 from .errors import RelogError
+from .fmt import integer, number
 
-MAX_BYTES = 200 * 1024 * 1024  # 200 Mo per file (and per archive, uncompressed)
+# -- limits ------------------------------------------------------------------------------------
+# Each limit is checked on what is really there (bytes decompressed, cells found
+# in the XML), never on what a file declares. They accept, with a margin of 2 to
+# 2.5, the benchmark's largest workbook (bench/generate.py, scale L: 150 000
+# households, 39,5 Mo, 625 932 rows in 9 sheets, 394 Mo of XML once decompressed,
+# 8 million cells): its longest sheet is "propositions" (212 141 rows x 11
+# columns), its biggest "menages" (150 001 rows x 18 columns = 2,7 million cells,
+# 129 Mo of XML).
+MAX_UPLOAD_MB = 100  # per file; also Streamlit's server.maxUploadSize (.streamlit/config.toml)
+MAX_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_ROWS = 500_000  # per sheet: row number of the last filled cell
+MAX_COLUMNS = 60  # per sheet: the dictionary's widest table has 18 columns
+MAX_SHEET_CELLS = 6_000_000  # per sheet: last row x last column (the grid calamine allocates)
+MAX_WORKBOOK_CELLS = 20_000_000  # the same, summed over the sheets of a workbook
+MAX_SHARED_STRINGS = 4_000_000  # distinct texts of a workbook (its sharedStrings.xml)
+MAX_SHARED_TEXT_MB = 256  # shared texts, counted once per cell that shows them
+MAX_PART_MB = 256  # one part of a workbook (a sheet's XML), decompressed
+MAX_WORKBOOK_MB = 1024  # all the parts of a workbook, decompressed
+MAX_ARCHIVE_MEMBERS = 1000  # entries of a .zip (or of an .xlsx, which is one)
+
+_MB = 1024 * 1024
+_MAX_CENTRAL_DIRECTORY = 4 * _MB  # a zip's table of contents: bounds what zipfile parses
+_CHUNK = _MB  # decompressed bytes handled at a time
+_MAX_TAG = _MB  # an XML tag longer than this is not from a spreadsheet program
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NESTED_ARCHIVES = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz")
+# Parts of an .xlsb (an .ods has a "mimetype" part): calamine guesses the format from
+# the content and would read those when its .xlsx reader fails.
+_OTHER_FORMAT_PARTS = ("workbook.bin", "workbook.bin.rels", "sharedstrings.bin", "styles.bin")
 
 
 @dataclass
@@ -50,6 +92,12 @@ class FileProblem(RelogError):
         self.details = details or []  # (file, line, message)
 
 
+def _too_big_message(name: str, size: int) -> str:
+    return (f"Le fichier {name} pèse {number(size / _MB, 1)} Mo : relog lit au plus "
+            f"{integer(MAX_UPLOAD_MB)} Mo par fichier. Découpez-le (une feuille ou un fichier "
+            "CSV par table).")
+
+
 def sources_from_paths(paths: list[str | Path]) -> list[Source]:
     """Files named on the command line; a folder stands for its CSV and xlsx files."""
     found: list[Path] = []
@@ -68,11 +116,8 @@ def sources_from_paths(paths: list[str | Path]) -> list[Source]:
     sources = []
     for path in found:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise FileProblem(
-                f"Le fichier {path.name} pèse {size / 1024 / 1024:.0f} Mo : au-delà de 200 Mo, "
-                "découpez-le (une feuille ou un fichier CSV par table)."
-            )
+        if size > MAX_BYTES:  # the command line does not go through Streamlit's limit
+            raise FileProblem(_too_big_message(path.name, size))
         sources.append(Source(path.name, path.read_bytes()))
     return sources
 
@@ -87,7 +132,7 @@ def read_sources(sources: list[Source]) -> list[RawSheet]:
 
 def _read_one(name: str, data: bytes) -> list[RawSheet]:
     if len(data) > MAX_BYTES:
-        raise FileProblem(f"Le fichier {name} dépasse 200 Mo : découpez-le.")
+        raise FileProblem(_too_big_message(name, len(data)))
     if not data.strip():
         raise FileProblem(f"Le fichier {name} est vide.")
     suffix = Path(name).suffix.lower()
@@ -106,32 +151,581 @@ def _read_one(name: str, data: bytes) -> list[RawSheet]:
     )
 
 
+# -- zip archives, read in bounded chunks -------------------------------------------------------
+def _central_directory(data: bytes) -> tuple[int, int]:
+    """(bytes, entries) of a zip's table of contents, from its end record. The
+    archive must be unambiguous, so that zipfile (which checks it here) and the
+    Rust reader calamine uses see the same members: one end record, ending the
+    file, right after its table of contents (no data prepended)."""
+    window = max(0, len(data) - 22 - 65535)
+    pos = data.rfind(b"PK\x05\x06", window)
+    if pos < 0 or pos + 22 > len(data):
+        raise zipfile.BadZipFile("no end of central directory")
+    if data.count(b"PK\x05\x06", window) != 1:
+        raise zipfile.BadZipFile("several end records")
+    entries, size, offset, comment = struct.unpack_from("<10xHIIH", data, pos)
+    if pos + 22 + comment != len(data):
+        raise zipfile.BadZipFile("end record not at the end")
+    end = pos  # where the table of contents must end
+    locator = pos - 20
+    if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        (record,) = struct.unpack_from("<Q", data, locator + 8)
+        if record != locator - 56 or data[record:record + 4] != b"PK\x06\x06":
+            raise zipfile.BadZipFile("zip64 end record misplaced")
+        entries, size, offset = struct.unpack_from("<QQQ", data, record + 32)
+        end = record
+    if offset + size != end:
+        raise zipfile.BadZipFile("data before the archive or table of contents misplaced")
+    return size, entries
+
+
+def open_zip(name: str, data: bytes, what: str = "L'archive") -> zipfile.ZipFile:
+    """The table of contents of a zip, once its size and number of entries are
+    known to be reasonable. zipfile.BadZipFile when it is no zip at all."""
+    size, entries = _central_directory(data)
+    too_many = (f"{what} {name} contient trop de fichiers (plus de "
+                f"{integer(MAX_ARCHIVE_MEMBERS)}) : relog en lit au plus "
+                f"{integer(MAX_ARCHIVE_MEMBERS)} par archive.")
+    if entries > MAX_ARCHIVE_MEMBERS or size > _MAX_CENTRAL_DIRECTORY:
+        raise FileProblem(too_many)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    if len(archive.infolist()) > MAX_ARCHIVE_MEMBERS:
+        raise FileProblem(too_many)
+    return archive
+
+
+def _data_start(data: bytes, info: zipfile.ZipInfo) -> int:
+    pos = info.header_offset
+    if pos < 0 or pos + 30 > len(data) or data[pos:pos + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_length, extra_length = struct.unpack_from("<HH", data, pos + 26)
+    return pos + 30 + name_length + extra_length
+
+
+def _inflate(compressed: memoryview) -> Iterator[bytes]:
+    """A raw deflate stream, decompressed at most _CHUNK bytes at a time."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pos = 0
+    while not inflater.eof:
+        if inflater.unconsumed_tail:
+            given = inflater.unconsumed_tail
+        else:
+            given = compressed[pos:pos + _CHUNK]
+            pos += len(given)
+        out = inflater.decompress(given, _CHUNK)
+        if out:
+            yield out
+        elif not given:
+            raise zlib.error("truncated deflate stream")
+
+
+def member_chunks(archive_name: str, data: bytes, info: zipfile.ZipInfo, limit: int,
+                  too_big: str) -> Iterator[bytes]:
+    """The decompressed bytes of one member, in chunks, counted as they come:
+    FileProblem(too_big) as soon as they pass `limit`, whatever its headers
+    declare. The compressed data ends where the table of contents says (as for
+    the Rust reader calamine uses); the checksum is verified at the end."""
+    label = f"{archive_name}/{info.filename}"
+    if info.flag_bits & 0x1:
+        raise FileProblem(f"{label} ne peut pas être extrait : l'archive est protégée par un "
+                          "mot de passe. Enregistrez-la sans mot de passe.")
+    try:
+        start = _data_start(data, info)
+    except zipfile.BadZipFile as exc:
+        raise FileProblem(f"{label} ne peut pas être extrait : l'archive est abîmée.") from exc
+    compressed = memoryview(data)[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        pieces = (bytes(compressed[i:i + _CHUNK]) for i in range(0, len(compressed), _CHUNK))
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        pieces = _inflate(compressed)
+    else:
+        raise FileProblem(f"{label} est compressé d'une manière que relog ne lit pas (méthode "
+                          f"{info.compress_type}) : recréez l'archive au format .zip ordinaire.")
+    total = crc = 0
+    try:
+        for piece in pieces:
+            total += len(piece)
+            if total > limit:
+                raise FileProblem(too_big)
+            crc = zlib.crc32(piece, crc)
+            yield piece
+    except zlib.error as exc:
+        raise FileProblem(f"{label} ne peut pas être extrait : l'archive est abîmée.") from exc
+    if crc != info.CRC:
+        raise FileProblem(f"{label} ne peut pas être extrait : l'archive est abîmée (somme de "
+                          "contrôle fausse).")
+
+
+def _hidden(filename: str) -> bool:
+    return Path(filename).name.startswith((".", "~$")) or "__MACOSX" in filename
+
+
 def _read_zip(name: str, data: bytes) -> list[RawSheet]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = open_zip(name, data)
     except zipfile.BadZipFile as exc:
         raise FileProblem(f"{name} n'est pas une archive .zip lisible.") from exc
-    members = [
-        info for info in archive.infolist()
-        if not info.is_dir() and not Path(info.filename).name.startswith((".", "~$"))
-        and "__MACOSX" not in info.filename
-        and Path(info.filename).suffix.lower() in (".csv", ".xlsx")
-    ]
+    files = [info for info in archive.infolist()
+             if not info.is_dir() and not _hidden(info.filename)]
+    nested = [info for info in files
+              if info.filename.lower().endswith(_NESTED_ARCHIVES)]
+    if nested:
+        raise FileProblem(
+            f"L'archive {name} contient elle-même une archive ({Path(nested[0].filename).name}) : "
+            "relog ne lit pas les archives imbriquées. Décompressez-la et importez ses fichiers "
+            "directement.")
+    members = [info for info in files if Path(info.filename).suffix.lower() in (".csv", ".xlsx")]
     if not members:
         raise FileProblem(f"L'archive {name} ne contient aucun fichier .csv ou .xlsx.")
-    if sum(info.file_size for info in members) > MAX_BYTES:
-        raise FileProblem(f"Le contenu de l'archive {name} dépasse 200 Mo : découpez-la.")
     sheets = []
+    total = 0
     for info in sorted(members, key=lambda i: i.filename):
         member_name = f"{name}/{Path(info.filename).name}"
-        try:
-            member_data = archive.read(info)
-        except (RuntimeError, zipfile.BadZipFile) as exc:  # encrypted or corrupt member
-            raise FileProblem(
-                f"{member_name} ne peut pas être extrait (archive chiffrée ou abîmée)."
-            ) from exc
+        if total == 0:
+            too_big = (f"{member_name} dépasse {integer(MAX_UPLOAD_MB)} Mo une fois "
+                       f"décompressé : relog lit au plus {integer(MAX_UPLOAD_MB)} Mo par "
+                       "fichier. Découpez-le.")
+        else:
+            too_big = (f"Le contenu de l'archive {name} dépasse {integer(MAX_UPLOAD_MB)} Mo une "
+                       "fois décompressé : découpez-la en plusieurs archives.")
+        member_data = b"".join(member_chunks(name, data, info, MAX_BYTES - total, too_big))
+        total += len(member_data)
         sheets.extend(_read_one(member_name, member_data))
     return sheets
+
+
+# -- where the cells of a workbook are, from its XML --------------------------------------------
+_NAME = rb"[^\s<>/=\"']+"
+_ATTRS = rb"(?:\s+" + _NAME + rb"\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*"
+_COMPLETE_TAG = re.compile(rb"<[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>")
+# What Excel, LibreOffice, openpyxl and xlsxwriter write: <c r="B2" s="3" t="s">, with
+# `r` first and only attributes known not to be `r` after it (calamine takes the last
+# `r` of a tag: <c r="A1" r="XFD1048576"> is read tag by tag, by _scan_tags).
+_PLAIN_ATTRS = rb'(?: (?:s|t|cm|vm|ph)="[^"<>]*")*'
+_PLAIN_ROW = re.compile(rb'<c r="[A-Za-z]{0,4}(\d{0,8})"' + _PLAIN_ATTRS + rb">")
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Za-z]{0,4})\d{0,8}"' + _PLAIN_ATTRS + rb">")
+_PLAIN_EMPTY = re.compile(rb'<c r="[A-Za-z]{0,4}\d{0,8}"' + _PLAIN_ATTRS + rb"/>")
+_PLAIN_SHARED = re.compile(rb'<c r="[A-Za-z]{0,4}\d{0,8}"(?: (?:s|cm|vm|ph)="[^"<>]*")* t="s"'
+                           rb'(?: (?:s|cm|vm|ph)="[^"<>]*")*><v>(\d{0,12})</v>')
+_OTHER_C = re.compile(rb'<c(?! r=")')
+_PREFIXED_C = re.compile(rb"<[^\s<>]*:c[\s/>]")
+# Anything else, tag by tag.
+_TOKEN = re.compile(rb"<(/?)(?:" + _NAME + rb":)?(c|row|v)(" + _ATTRS + rb")\s*(/?)>([^<&]*)")
+_LOOSE_TOKEN = re.compile(rb"</?(?:" + _NAME + rb":)?(?:c|row|v)[\s/>]")
+_TOKEN_NO_V = re.compile(rb"<(/?)(?:" + _NAME + rb":)?(c|row)(" + _ATTRS + rb")\s*(/?)>()")
+_LOOSE_TOKEN_NO_V = re.compile(rb"</?(?:" + _NAME + rb":)?(?:c|row)[\s/>]")
+_ATTR_R = re.compile(rb"(?<![^\s\"'])r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ATTR_T = re.compile(rb"(?<![^\s\"'])t\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_REF = re.compile(rb"([A-Za-z]+)(\d+)")
+_SI = re.compile(rb"<(/?)((?:" + _NAME + rb":)?si)" + _ATTRS + rb"\s*(/?)>")
+_UNIQUE_COUNT = re.compile(rb"uniqueCount\s*=\s*[\"'][\s+]*(\d+)")
+_WS = b" \t\r\n\x0b\x0c/>"
+
+
+class _Malformed(Exception):
+    """XML no spreadsheet program writes (a reason to refuse, not to guess)."""
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for char in letters.upper():
+        n = n * 26 + char - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _bodies(chunks: Iterator[bytes], start: bytes | None,
+            cut_before: bytes = b"<") -> Iterator[tuple[int, bytes]]:
+    """(offset, text) pieces of an XML stream, from the first occurrence of
+    `start` on (calamine reads no cell before <sheetData>). A piece never cuts
+    a tag: it ends before the last `cut_before` of its chunk (b"<c": a cell
+    and its value stay together), or before the last "<" when that is far."""
+    tail = b""
+    offset = 0  # stream offset of `tail`'s first byte
+    started = start is None
+    for chunk in chunks:
+        buf = tail + chunk if tail else chunk
+        if not started:
+            found = buf.find(start)
+            if found < 0:
+                keep = len(start) - 1
+                offset += len(buf) - keep
+                tail = buf[-keep:]
+                continue
+            started = True
+            offset += found
+            buf = buf[found:]
+        cut = buf.rfind(cut_before)
+        if cut < 0 or len(buf) - cut > _MAX_TAG:
+            cut = buf.rfind(b"<")
+        if cut < 0:
+            body, tail = buf, b""
+        elif len(buf) - cut > _MAX_TAG:
+            if not _COMPLETE_TAG.match(buf, cut):
+                raise _Malformed("balise de plus de 1 Mo")
+            body, tail = buf, b""  # a long text after the last tag
+        else:
+            body, tail = buf[:cut], buf[cut:]
+        yield offset, body
+        offset += len(body)
+    if started and tail:
+        yield offset, tail
+
+
+@dataclass
+class _Extent:
+    """The cells of one worksheet part: last row and column of the cells that
+    may hold something (a cell element that is not empty: <c .../> holds
+    nothing), how many cell elements, how many bytes of shared texts they copy."""
+
+    max_row: int = 0
+    max_row_ref: str = ""
+    max_col: int = 0
+    max_col_ref: str = ""
+    elements: int = 0
+    shared_bytes: int = 0
+
+    def add(self, row: int, col: int) -> None:
+        if row > self.max_row:
+            self.max_row, self.max_row_ref = row, f"{_column_letters(col)}{row}"
+        if col > self.max_col:
+            self.max_col, self.max_col_ref = col, f"{_column_letters(col)}{row}"
+
+    def over(self) -> bool:
+        return (self.max_row > MAX_ROWS or self.max_col > MAX_COLUMNS
+                or self.max_row * self.max_col > MAX_SHEET_CELLS
+                or self.elements > MAX_SHEET_CELLS
+                or self.shared_bytes > MAX_SHARED_TEXT_MB * _MB)
+
+
+class _SharedTexts:
+    """Upper bounds of the length of each shared text, by index."""
+
+    def __init__(self, lengths: list[int], nested: bool):
+        self.lengths = lengths
+        self.longest = max(lengths, default=0)
+        if nested:  # indexes may be shifted: bound each by the longest from there on
+            longest = 0
+            for i in range(len(lengths) - 1, -1, -1):
+                longest = max(longest, lengths[i])
+                lengths[i] = longest
+
+    def bytes_for(self, index: int) -> int:
+        return self.lengths[index] if 0 <= index < len(self.lengths) else 0
+
+
+def _scan_plain(bodies, shared: _SharedTexts | None, extent: _Extent) -> bool:
+    """The fast reading, for the XML spreadsheet programs write; False as soon
+    as a cell is written some other way (then _scan_tags reads the part)."""
+    for _, body in bodies:
+        tagged = body.count(b'<c r="')
+        if tagged != body.count(b"<c"):
+            for match in _OTHER_C.finditer(body):
+                following = body[match.end():match.end() + 1]
+                if not following or following in _WS:
+                    return False  # a cell element that is not <c r="..."
+        if b":c" in body and _PREFIXED_C.search(body):
+            return False
+        rows = _PLAIN_ROW.findall(body)  # empty elements (<c r="B7" s="3"/>) hold nothing
+        empty = len(_PLAIN_EMPTY.findall(body)) if b"/>" in body else 0
+        if len(rows) + empty != tagged:
+            return False
+        if rows:
+            extent.elements += len(rows)
+            top_row = max((int(d) for d in set(rows) if d), default=0)
+            columns = {c for c in set(_PLAIN_COLUMN.findall(body)) if c}
+            top_col = max((_column_number(c) for c in columns), default=0)
+            extent.max_row = max(extent.max_row, top_row)
+            extent.max_col = max(extent.max_col, top_col)
+            if extent.over():  # name the cell beyond the limits (it is in this piece)
+                if top_row > MAX_ROWS:
+                    letters = re.search(rb'<c r="([A-Za-z]{0,4})0*' + str(top_row).encode()
+                                        + b'"' + _PLAIN_ATTRS + b">", body).group(1)
+                    extent.max_row_ref = f"{letters.decode().upper()}{top_row}"
+                if top_col > MAX_COLUMNS:
+                    letters = next(c for c in columns if _column_number(c) == top_col)
+                    digits = re.search(rb'<c r="' + letters + rb'(\d{0,8})"' + _PLAIN_ATTRS
+                                       + b">", body).group(1)
+                    extent.max_col_ref = f"{letters.decode().upper()}{int(digits or 0)}"
+        if shared is not None:
+            typed = body.count(b' t="s"')
+            if typed:
+                indexes = _PLAIN_SHARED.findall(body)
+                if len(indexes) != typed:
+                    return False
+                for index, n in Counter(indexes).items():
+                    if index:
+                        extent.shared_bytes += n * shared.bytes_for(int(index))
+        if extent.over():
+            return True
+    return True
+
+
+def _attrs(pattern: re.Pattern, attrs: bytes) -> list[bytes]:
+    """Every value of an attribute (a tag may repeat one: calamine keeps the last)."""
+    return [a if b is None else b for a, b in
+            ((m.group(1), m.group(2)) for m in pattern.finditer(attrs))]
+
+
+def _scan_tags(bodies, shared: _SharedTexts | None, extent: _Extent) -> None:
+    """Tag by tag, as calamine reads them: a cell without `r` is at the column
+    after the previous cell, in the row after the previous </row>."""
+    token_pattern, loose_pattern = (_TOKEN, _LOOSE_TOKEN) if shared is not None \
+        else (_TOKEN_NO_V, _LOOSE_TOKEN_NO_V)  # <v> only matters for shared texts
+    row, col = 1, 1
+    cell_type = None  # the `t` of the cell being read
+    for _, body in bodies:
+        tokens = list(token_pattern.finditer(body))
+        if len(tokens) != len(loose_pattern.findall(body)):
+            raise _Malformed("balise de cellule ou de ligne inattendue")
+        for token in tokens:
+            closing, tag, attrs, empty, text = token.groups()
+            if tag == b"c":
+                if closing:
+                    cell_type = None
+                    continue
+                at_row = row
+                if b"r" in attrs:
+                    refs = [_REF.fullmatch(ref) for ref in _attrs(_ATTR_R, attrs)]
+                    if None in refs:
+                        raise _Malformed("référence de cellule illisible")
+                    if refs:
+                        col = max(_column_number(m.group(1)) if len(m.group(1)) <= 7 else 10**9
+                                  for m in refs)
+                        at_row = max(_number(m.group(2)) for m in refs)
+                if not empty:
+                    extent.elements += 1
+                    if at_row > extent.max_row or col > extent.max_col:
+                        extent.add(at_row, col)
+                    if shared is not None:
+                        cell_type = b"s" if b"s" in _attrs(_ATTR_T, attrs) else None
+                col += 1
+            elif tag == b"row":
+                if closing:
+                    row, col = row + 1, 1
+                    continue
+                refs = _attrs(_ATTR_R, attrs)
+                if refs:
+                    numbers = [re.fullmatch(rb"[A-Za-z]*(\d+)", ref) for ref in refs]
+                    if None in numbers:
+                        raise _Malformed("numéro de ligne illisible")
+                    row = max(_number(number.group(1)) for number in numbers)
+                if empty:
+                    row, col = row + 1, 1
+            elif not closing and not empty and cell_type == b"s":
+                # calamine reads the index from the raw text, and 0 from what it cannot read
+                if token.end() == len(body):  # the text may go on in the next piece
+                    extent.shared_bytes += shared.longest
+                elif text:
+                    number = re.fullmatch(rb"\s*\+?0*(\d{1,18})\s*", text)
+                    candidates = {0, int(number.group(1))} if number else {0}
+                    extent.shared_bytes += max(shared.bytes_for(i) for i in candidates)
+        if extent.over():
+            return
+
+
+def _number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 9 else 10**9
+
+
+def _scan_shared_strings(chunks) -> tuple[list[int], bool, int]:
+    """Raw length of each <si> (an upper bound of its text), whether some are
+    nested, and the largest uniqueCount declared (calamine reserves that much)."""
+    lengths: list[int] = []
+    starts: list[int] = []
+    open_by_name: dict[bytes, list[int]] = {}
+    nested = False
+    declared = 0
+    end = 0
+    for offset, body in _bodies(chunks, None):
+        for match in _UNIQUE_COUNT.finditer(body):
+            declared = max(declared, int(match.group(1)) if len(match.group(1)) < 19 else 10**19)
+        for match in _SI.finditer(body):
+            closing, name, empty = match.groups()
+            at = offset + match.start()
+            if closing:
+                for index in open_by_name.pop(name, []):
+                    lengths[index] = at - starts[index]
+                continue
+            if any(open_by_name.values()):
+                nested = True
+            lengths.append(0)
+            starts.append(at)
+            if not empty:
+                open_by_name.setdefault(name, []).append(len(lengths) - 1)
+            if len(lengths) > MAX_SHARED_STRINGS:
+                return lengths, nested, len(lengths)
+        end = offset + len(body)
+    for indexes in open_by_name.values():
+        for index in indexes:
+            lengths[index] = end - starts[index]
+    return lengths, nested, declared
+
+
+def _part_key(filename: str) -> str:
+    """A part's name as calamine looks it up: '/' separators, lower case."""
+    return filename.replace("\\", "/").lower()
+
+
+def _sheet_titles(name: str, data: bytes, archive: zipfile.ZipFile) -> dict[str, str]:
+    """{part key: sheet title} from the workbook and its relationships, for
+    messages only (nothing is decided on it)."""
+    small = 16 * _MB
+
+    def text_of(info):
+        return b"".join(member_chunks(name, data, info, small, "")).decode("utf-8", "replace")
+
+    titles: dict[str, str] = {}
+    try:
+        infos = {_part_key(i.filename): i for i in archive.infolist()}
+        for key, info in infos.items():
+            if not key.endswith("workbook.xml"):
+                continue
+            folder = str(PurePosixPath(key).parent)
+            rels_key = f"{folder}/_rels/{PurePosixPath(key).name}.rels".lstrip("./")
+            targets = {}
+            if rels_key in infos:
+                for tag in re.findall(r"<[^<>]*Relationship\s[^<>]*>", text_of(infos[rels_key])):
+                    rid = re.search(r"\sId\s*=\s*[\"']([^\"']*)", tag)
+                    target = re.search(r"\sTarget\s*=\s*[\"']([^\"']*)", tag)
+                    if rid and target:
+                        targets[rid.group(1)] = unescape(target.group(1))
+            for tag in re.findall(r"<(?:[^\s<>:]+:)?sheet\s[^<>]*>", text_of(info)):
+                title = re.search(r"\sname\s*=\s*[\"']([^\"']*)", tag)
+                rid = re.search(r"\s[^\s=]*:id\s*=\s*[\"']([^\"']*)", tag)
+                if not (title and rid and rid.group(1) in targets):
+                    continue
+                target = targets[rid.group(1)]
+                path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+                parts: list[str] = []
+                for part in path.split("/"):
+                    if part == "..":
+                        parts = parts[:-1]
+                    elif part not in ("", "."):
+                        parts.append(part)
+                titles[_part_key("/".join(parts))] = unescape(title.group(1))
+    except (FileProblem, zipfile.BadZipFile, ValueError):
+        pass
+    return titles
+
+
+def _check_workbook(name: str, data: bytes) -> None:
+    """Refuse, before calamine reads anything, a workbook whose parts or sheets
+    go beyond the limits (see the top of this module)."""
+    def unreadable(kind: str) -> FileProblem:
+        return FileProblem(
+            f"Le classeur {name} est illisible ({kind}) : est-ce bien un fichier .xlsx "
+            "enregistré par Excel ou LibreOffice ?")
+
+    try:
+        archive = open_zip(name, data, "Le classeur")
+    except zipfile.BadZipFile as exc:
+        raise unreadable("BadZipFile") from exc
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    keys = [_part_key(info.filename) for info in infos]
+    if "mimetype" in keys or any(key.endswith(_OTHER_FORMAT_PARTS) for key in keys):
+        raise FileProblem(
+            f"{name} n'est pas un classeur .xlsx (un classeur .ods ou .xlsb renommé ?) : "
+            "ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx.")
+    titles = _sheet_titles(name, data, archive)
+    used = 0  # decompressed bytes of the parts read so far
+    measured = [0]  # bytes of the part being read, counted by its last pass
+
+    def chunks(info):
+        left = MAX_WORKBOOK_MB * _MB - used
+        if left >= MAX_PART_MB * _MB:
+            limit, message = MAX_PART_MB * _MB, (
+                f"Le classeur {name} est anormal : sa partie « {info.filename} » dépasse "
+                f"{integer(MAX_PART_MB)} Mo une fois décompressée. Enregistrez-le à nouveau "
+                "depuis Excel ou LibreOffice, ou découpez-le.")
+        else:
+            limit, message = left, (
+                f"Le classeur {name} dépasse {integer(MAX_WORKBOOK_MB)} Mo une fois "
+                "décompressé : découpez-le en plusieurs fichiers.")
+        measured[0] = 0
+        for piece in member_chunks(name, data, info, limit, message):
+            measured[0] += len(piece)
+            yield piece
+
+    shared = None
+    counted: dict[int, int] = {}  # bytes of the parts already read, by position
+    for position, (info, key) in enumerate(zip(infos, keys)):
+        if not key.endswith("sharedstrings.xml"):
+            continue
+        try:
+            lengths, nested, declared = _scan_shared_strings(chunks(info))
+        except _Malformed as exc:
+            raise unreadable("XML inattendu") from exc
+        if max(len(lengths), declared) > MAX_SHARED_STRINGS:
+            raise FileProblem(
+                f"Le classeur {name} annonce ou contient plus de {integer(MAX_SHARED_STRINGS)} "
+                f"textes différents : relog en lit au plus {integer(MAX_SHARED_STRINGS)}. "
+                "Enregistrez-le à nouveau depuis Excel ou LibreOffice, ou découpez-le.")
+        if shared is not None:  # several candidates: bound each index by the longer
+            width = max(len(lengths), len(shared.lengths))
+            lengths = [max(a, b) for a, b in zip(lengths + [0] * (width - len(lengths)),
+                                                 shared.lengths
+                                                 + [0] * (width - len(shared.lengths)))]
+        shared = _SharedTexts(lengths, nested)
+        used += measured[0]
+        counted[position] = measured[0]
+
+    cells = 0
+    shared_bytes = 0
+    for position, (info, key) in enumerate(zip(infos, keys)):  # any part may be a sheet
+        used -= counted.pop(position, 0)  # read again
+        where = (f"Le classeur {name}, feuille « {titles[key]} »" if key in titles
+                 else f"Le classeur {name}, partie « {info.filename} »")
+        extent = _Extent()
+        try:
+            if not _scan_plain(_bodies(chunks(info), b"sheetData", b"<c"), shared, extent):
+                extent = _Extent()
+                _scan_tags(_bodies(chunks(info), b"sheetData", b"<c"), shared, extent)
+        except _Malformed as exc:
+            raise FileProblem(
+                f"{where} : XML inattendu ({exc}) ; est-ce bien un fichier .xlsx enregistré par "
+                "Excel ou LibreOffice ?") from exc
+        used += measured[0]
+        _refuse_extent(name, where, extent)
+        cells += extent.max_row * extent.max_col
+        shared_bytes += extent.shared_bytes
+        if cells > MAX_WORKBOOK_CELLS:
+            raise FileProblem(
+                f"Le classeur {name} compte plus de {integer(MAX_WORKBOOK_CELLS)} cellules : "
+                f"relog en lit au plus {integer(MAX_WORKBOOK_CELLS)} par classeur. Découpez-le "
+                "en plusieurs fichiers.")
+        if shared_bytes > MAX_SHARED_TEXT_MB * _MB:
+            raise FileProblem(
+                f"{where} : ses cellules reprennent plus de {integer(MAX_SHARED_TEXT_MB)} Mo de "
+                "textes partagés, la limite de relog. Enregistrez le classeur à nouveau depuis "
+                "Excel ou LibreOffice, ou découpez-le.")
+
+
+def _refuse_extent(name: str, where: str, extent: _Extent) -> None:
+    limits = (f"relog lit au plus {integer(MAX_ROWS)} lignes et {integer(MAX_COLUMNS)} colonnes "
+              "par feuille. Supprimez les lignes et colonnes inutiles (ou découpez la feuille).")
+    if extent.max_row > MAX_ROWS:
+        raise FileProblem(f"{where} : une cellule est remplie en {extent.max_row_ref} ; {limits}")
+    if extent.max_col > MAX_COLUMNS:
+        raise FileProblem(f"{where} : une cellule est remplie en {extent.max_col_ref} ; {limits}")
+    if extent.elements > MAX_SHEET_CELLS:
+        raise FileProblem(
+            f"{where} : plus de {integer(MAX_SHEET_CELLS)} cellules ; relog lit au plus "
+            f"{integer(MAX_SHEET_CELLS)} cellules par feuille. Découpez la feuille.")
+    if extent.max_row * extent.max_col > MAX_SHEET_CELLS:
+        raise FileProblem(
+            f"{where} : les cellules remplies vont jusqu'à la ligne {integer(extent.max_row)} et "
+            f"la colonne {_column_letters(extent.max_col)}, soit plus de "
+            f"{integer(MAX_SHEET_CELLS)} cellules : relog lit au plus "
+            f"{integer(MAX_SHEET_CELLS)} cellules par feuille. Supprimez les lignes et colonnes "
+            "inutiles ou découpez la feuille.")
 
 
 def _read_xlsx(name: str, data: bytes) -> list[RawSheet]:
@@ -148,13 +742,18 @@ def _read_xlsx(name: str, data: bytes) -> list[RawSheet]:
             f"{name} n'est pas un vrai classeur Excel .xlsx (son contenu n'est pas celui d'un "
             "classeur ; un fichier CSV renommé en .xlsx, par exemple)."
         )
+    _check_workbook(name, data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for sheet_name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
-            raw = _sheet_from_rows(name, sheet_name, rows, first_row_number=1)
+            # Only the cells from the first filled row and column to the last:
+            # their Excel row numbers start at the first filled row.
+            start = sheet.start
+            rows = sheet.to_python(skip_empty_area=True)
+            raw = _sheet_from_rows(name, sheet_name, rows,
+                                   first_row_number=(start[0] + 1) if start else 1)
             if raw is not None:
                 sheets.append(raw)
         return sheets
@@ -206,7 +805,9 @@ def _decode(name: str, data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # the first non-empty line, looked for in the first megabyte only (splitting
+    # a whole file into lines would cost far more memory than the file)
+    first = next((line for line in text[:_MB].splitlines() if line.strip()), "")
     semicolons, commas, tabs = first.count(";"), first.count(","), first.count("\t")
     if tabs > semicolons and tabs > commas:
         return "\t"
@@ -231,9 +832,18 @@ def _read_csv(name: str, data: bytes) -> RawSheet:
                 header = [f.strip() for f in fields]
                 while header and header[-1] == "":
                     header.pop()
+                if len(header) > MAX_COLUMNS:
+                    raise FileProblem(
+                        f"{name} : {integer(len(header))} colonnes ; relog lit au plus "
+                        f"{integer(MAX_COLUMNS)} colonnes par fichier. Supprimez les colonnes "
+                        "inutiles.")
                 out = RawSheet(file=name, sheet=sheet_name, header=header)
                 width = len(fields)
                 continue
+            if line > MAX_ROWS:
+                raise FileProblem(
+                    f"{name} : plus de {integer(MAX_ROWS)} lignes ; relog lit au plus "
+                    f"{integer(MAX_ROWS)} lignes par fichier. Découpez-le.")
             if len(fields) > width and not any(f.strip() for f in fields[width:]):
                 fields = fields[:width]  # trailing empty fields: harmless
             if len(fields) != width:

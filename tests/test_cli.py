@@ -76,3 +76,42 @@ def test_kpis_as_of_a_date(small_db_path):
     assert data["refusal_rate"] == pytest.approx(6 / 9)
     bad = run("kpis", "--db", str(small_db_path), "--as-of", "31/12/2008")
     assert bad.returncode == 2 and "date invalide" in bad.stderr
+
+
+def test_init_creates_an_empty_owner_only_database(tmp_path):
+    import os
+    import stat
+
+    from relog_data.db import SCHEMA_VERSION, Database
+
+    path = tmp_path / "vraie.duckdb"
+    first = run("init", "--db", str(path))
+    assert first.returncode == 0, first.stderr
+    assert "Base vide créée" in first.stdout and "users add" in first.stdout
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with Database(path) as db:
+        assert db.schema_version() == SCHEMA_VERSION
+        assert db.query_text("SELECT count(*) AS n FROM households")["n"].iloc[0] == 0
+        assert not db.is_demo()
+    again = run("init", "--db", str(path))
+    assert again.returncode == 2 and "existe déjà" in again.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["kpis"], ["migrate"], ["import", "suivis.csv"], ["import", "suivis.csv", "--dry-run"],
+    ["export", "sortie.xlsx"], ["geo", "import", "qpv.geojson", "--kind", "qpv"],
+    ["report", "r.pdf", "--as-of", "2009-06-30", "--audience", "elu"],
+    ["users", "list"], ["users", "disable", "x"], ["purge", "--closed-before", "2009-01-01"],
+    ["audit"],
+])
+def test_a_missing_database_is_an_error_not_a_new_file(tmp_path, monkeypatch, capsys, command):
+    from relog_data import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "suivis.csv").write_text("id_menage;date_contact\nH2;01/05/2009\n")
+    (tmp_path / "qpv.geojson").write_text("{}")
+    missing = tmp_path / "mal-tapee.duckdb"
+    assert cli.main([*command, "--db", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "Base de données introuvable" in err and "init --db" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qpv.geojson", "suivis.csv"]

@@ -13,7 +13,8 @@ from relog_data import model
 from relog_data.db import Database
 from relog_data.export import export_workbook, table_frame, write_template
 from relog_data.importer import import_sources
-from relog_data.sources import MAX_BYTES, FileProblem, Source, sources_from_paths
+from relog_data.sources import (MAX_BYTES, MAX_UPLOAD_MB, FileProblem, Source,
+                                sources_from_paths)
 from tests.conftest import ROOT
 
 
@@ -395,11 +396,11 @@ def test_csv_with_a_different_number_of_fields(db):
     assert {p.row for p in errors(report)} == {3, 4}
 
 
-def test_file_over_200_mb_is_refused_before_reading(tmp_path):
+def test_file_over_the_upload_limit_is_refused_before_reading(tmp_path):
     big = tmp_path / "enorme.csv"
     with open(big, "wb") as f:
         f.truncate(MAX_BYTES + 1)  # sparse: nothing is written or read
-    with pytest.raises(FileProblem, match="200 Mo"):
+    with pytest.raises(FileProblem, match=f"au plus {MAX_UPLOAD_MB} Mo par fichier"):
         sources_from_paths([big])
 
 
