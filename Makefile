@@ -13,7 +13,7 @@ LEAFLET_VERSION := 1.9.4
 LEAFLET := static/vendor/leaflet/leaflet.js
 
 run: setup $(DB)
-	RELOG_DB=$(DB) $(BIN)/streamlit run app.py --server.port $(PORT)
+	RELOG_DB=$(DB) $(BIN)/streamlit run server.py --server.port $(PORT)
 
 test: setup-dev $(DB)
 	$(BIN)/python -m pytest

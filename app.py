@@ -21,23 +21,17 @@ st.set_page_config(
 ui.load_css()
 st.logo(str(HERE / "assets" / "logo.svg"))
 
-# No url_path may equal a file name of pages/: until this script has run once
-# in the server, Streamlit resolves links against the files of pages/ (its
-# older multipage mode) and would run such a page alone, without this frame.
+# No url_path may equal a file name of pages/ (see server.py: Streamlit's older
+# multipage mode is switched off there, and this keeps links unambiguous).
 ui.set_viewer(None)
 ui.database()  # a French error and stop when the database cannot be opened
 viewer = access_ui.current_viewer()
-if viewer is None:  # nobody signed in: the sign-in page is the only page
-    st.navigation([st.Page(access_ui.sign_in_page, title="Connexion", url_path="connexion",
-                           icon=":material/login:")]).run()
+if viewer is None:  # nobody signed in: every page's address shows the sign-in form
+    st.navigation(access_ui.sign_in_pages(), position="hidden").run()
     st.stop()
 ui.set_viewer(viewer)
-page = st.navigation({
-    section: [st.Page(str(HERE / "pages" / f"{stem}.py"), title=title, icon=icon,
-                      url_path=url, default=url == "synthese")
-              for title, stem, icon, url in items]
-    for section, items in access_ui.visible_pages(access_ui.PAGES, viewer).items()
-})
+page = st.navigation(access_ui.navigation_pages(HERE / "pages", viewer))
+access_ui.ensure_session(page.url_path)
 ui.demo_banner()
 access_ui.account_box(viewer)
 if viewer.operations == ():

@@ -99,17 +99,25 @@ def page_times(db_path: Path, page: str, runs: int) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from relog_data import accounts, sessions
+    from relog_data.db import Database, close_shared
+
     os.environ["RELOG_DB"] = str(db_path)
+    close_shared()
+    with Database(db_path, read_only=False) as db:  # the app re-reads the account each run
+        if not accounts.has_users(db):
+            accounts.add_user(db, "bench", "mot de passe du banc d'essai", "admin")
     cold, warm = [], []
     for _ in range(runs):
         st.cache_data.clear()
         st.cache_resource.clear()
+        close_shared()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        at.session_state["access_viewer"] = access.Viewer("admin", login="bench")
-        at.session_state["access_last_seen"] = time.time() + 10 ** 6
+        at.session_state["access_token"] = sessions.STORE.create("bench", kind="local")
         at.run()  # the router's first run lands on the default page: start cold again
         st.cache_data.clear()
         st.cache_resource.clear()
+        close_shared()
         at.switch_page(f"pages/{page}.py")
         started = time.perf_counter()
         at.run()

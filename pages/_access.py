@@ -1,22 +1,36 @@
-"""Sign-in, sign-out, idle time-out, the demo's role switcher and the pages
-each role may open. UI only: accounts, roles and the audit log live in
-relog_data (accounts.py, access.py, audit.py)."""
+"""Sign-in, sign-out, sessions, the first administrator's set-up, the demo's
+role switcher and the pages each role may open. UI only: accounts, sessions,
+roles and the audit log live in relog_data (accounts.py, sessions.py,
+access.py, audit.py).
+
+A signed-in browser holds a random token in an HttpOnly cookie (set by the
+server's /relog/session route, see server.py); this process holds the
+session (sessions.STORE). At every run the viewer is rebuilt from the
+accounts table: a disabled account or a changed role takes effect at the
+next click. Signing in or out wipes the session state but for the filters.
+"""
 
 from __future__ import annotations
 
-import time
+import hmac
+import logging
+import re
+import secrets
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import accounts, audit
+from relog_data import accounts, audit, fmt, sessions
 from relog_data.access import ROLE_HELP, ROLES, Viewer, demo_viewer
 from relog_data.errors import RelogError
 
-KEY_VIEWER = "access_viewer"
-KEY_LAST_SEEN = "access_last_seen"
 KEY_DEMO_ROLE = "access_demo_role"
 KEY_OIDC_LOGGED = "access_oidc_logged"
+KEY_VIEWER_SEEN = "access_viewer_seen"
+KEY_MESSAGE = "access_message"
+SETUP_PARAM = "configuration"
+_LOG = logging.getLogger("relog")
 
 # Section -> (title, file in pages/, icon, url_path); the first page is the default.
 PAGES = {
@@ -73,6 +87,86 @@ def visible_pages(pages: dict, viewer: Viewer) -> dict:
     return out
 
 
+def _page_function(url: str, show):
+    def page() -> None:
+        show(url)
+    page.__name__ = f"page_{url.replace('-', '_') or 'accueil'}"
+    return page
+
+
+ALL_URLS = [url for items in PAGES.values() for _, _, _, url in items] + ["connexion"]
+
+
+def _not_found_page(url: str) -> None:
+    st.title("Page introuvable")
+    st.warning(f"Aucune page de relog ne porte l'adresse « /{fmt.md_escape(url)} ». "
+               "Choisissez une page dans le menu.")
+
+
+def _unknown_address() -> list:
+    """A hidden page for an address that names no page, so that the answer
+    is a French message rather than Streamlit's "Page not found" dialog."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    name = getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None) or ""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,80}", name) \
+            or name in ALL_URLS:
+        return []
+    return [st.Page(_page_function(name, _not_found_page), title="Page introuvable",
+                    url_path=name, visibility="hidden")]
+
+
+def sign_in_pages() -> list:
+    """Before sign-in, every page's address shows the sign-in form: a link
+    sent before a meeting opens that page, with its filters, once signed in."""
+    return [st.Page(_page_function(url, sign_in_page), title="Connexion", url_path=url,
+                    default=url == "synthese") for url in ALL_URLS] + _unknown_address()
+
+
+def _refused_page(url: str) -> None:
+    title = next((t for items in PAGES.values() for t, _, _, u in items if u == url), url)
+    st.title(title)
+    st.warning(f"Cette page n'est pas ouverte au profil « {ROLES[ui.current_viewer().role]} ». "
+               "Choisissez une autre page dans le menu.")
+
+
+def navigation_pages(folder, viewer: Viewer) -> dict:
+    """The menu of `viewer`'s pages; the others' addresses answer with a
+    French refusal (hidden from the menu) rather than "Page not found"."""
+    menu = {
+        section: [st.Page(str(folder / f"{stem}.py"), title=title, icon=icon, url_path=url,
+                          default=url == "synthese") for title, stem, icon, url in items]
+        for section, items in visible_pages(PAGES, viewer).items()
+    }
+    refused = [st.Page(_page_function(url, _refused_page), title=title, url_path=url,
+                       visibility="hidden")
+               for items in PAGES.values() for title, _, _, url in items
+               if not allowed_page(viewer.role, url)]
+    refused.append(st.Page(_page_function("connexion", _signed_in_already),
+                           title="Connexion", url_path="connexion", visibility="hidden"))
+    refused += _unknown_address()
+    first = next(iter(menu))
+    menu[first] = menu[first] + refused
+    return menu
+
+
+def _signed_in_already(url: str) -> None:
+    st.switch_page("pages/summary.py")  # already signed in: the home page
+
+
+def ensure_session(page_url: str) -> None:
+    """The demo's visitors get a session too (their files are bound to it):
+    the first page of a tab goes once through the cookie route."""
+    if not _is_demo():
+        return
+    token = _token()
+    if sessions.STORE.get(token) is None:
+        _start(sessions.STORE.create("", kind="demo", client=_client()), page_url)
+    else:
+        st.session_state[ui.KEY_TOKEN] = token
+
+
 def _oidc_settings() -> dict | None:
     """The [auth] section of .streamlit/secrets.toml, when there is one."""
     try:
@@ -101,26 +195,117 @@ def _demo(role: str) -> tuple[Viewer, str]:
     return _demo_viewer(path, ui.file_token(path), role)
 
 
+@st.cache_data(show_spinner=False)
+def _account_viewer(path: str, token: int, login: str) -> Viewer | None:
+    return accounts.viewer_of(ui.database(), login)
+
+
+def _client() -> str:
+    try:
+        value = st.context.ip_address
+    except Exception:  # no request behind this run (tests)
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _token() -> str | None:
+    """This browser's session token: the one set in this Streamlit session
+    (at sign-in), else the cookie sent when the page was loaded."""
+    token = st.session_state.get(ui.KEY_TOKEN)
+    if token:
+        return token
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no request behind this run (tests)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def wipe_session(token: str | None = None, keep: tuple = ()) -> None:
+    """Forget everything this tab held (results, files, choices) but the
+    filters of the sidebar (and `keep`); keep `token` as the session's."""
+    keep = {k: st.session_state[k] for k in (*ui.FILTER_KEYS, *keep) if k in st.session_state}
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state.update(keep)
+    if token:
+        st.session_state[ui.KEY_TOKEN] = token
+
+
+def _target(page_url: str) -> str:
+    """Where the browser goes back after the cookie is set: this page and
+    its filters (a link sent before a meeting survives the sign-in)."""
+    params = [(k, v) for k in st.query_params if k != SETUP_PARAM
+              for v in st.query_params.get_all(k)]
+    path = "/" + ("" if page_url == "synthese" else page_url)  # the home page lives at "/"
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def _start(token: str, page_url: str) -> None:
+    """Send the browser through the cookie route (when the server has it)."""
+    st.session_state[ui.KEY_TOKEN] = token
+    if sessions.routes_mounted():
+        code = sessions.STORE.code_for(token, _target(page_url))
+        ui.redirect(f"/relog/session?code={code}")
+        st.stop()
+    st.rerun()
+
+
 def current_viewer() -> Viewer | None:
     """Who is looking, or None when nobody has signed in yet."""
     if _is_demo():
-        role = st.session_state.get(KEY_DEMO_ROLE) or "admin"
-        return _demo(role)[0]
+        return _demo_visitor()
     oidc = _oidc_settings()
     if oidc is not None:
         return _oidc_viewer(oidc)
-    viewer = st.session_state.get(KEY_VIEWER)
-    if viewer is None:
+    token = _token()
+    session = sessions.STORE.get(token)
+    if session is None or session.kind != "local":
+        ended = sessions.STORE.end_reason(token)
+        reason = ended[0] if ended else None
+        if ended is not None:
+            _log("déconnexion", f"inactivité de plus de {sessions.idle_minutes()} min"
+                 if reason == "inactivité"
+                 else f"durée maximale de session ({sessions.absolute_hours()} h)",
+                 login=ended[1] or None)
+        if st.session_state.get(ui.KEY_TOKEN):  # this tab was signed in: forget it all
+            wipe_session()
+        if reason is not None:
+            st.session_state[KEY_MESSAGE] = (
+                f"Session fermée après {sessions.idle_minutes()} minutes d'inactivité : "
+                "reconnectez-vous." if reason == "inactivité" else
+                f"Session fermée après {sessions.absolute_hours()} heures : reconnectez-vous.")
         return None
-    idle = time.time() - st.session_state.get(KEY_LAST_SEEN, 0)
-    if idle > accounts.idle_minutes() * 60:
-        _log("déconnexion", f"inactivité de plus de {accounts.idle_minutes()} min", viewer)
-        st.session_state.pop(KEY_VIEWER, None)
-        st.session_state["access_message"] = (
-            f"Session fermée après {accounts.idle_minutes()} minutes d'inactivité : "
-            "reconnectez-vous.")
+    path = ui.db_path()
+    viewer = _account_viewer(path, ui.file_token(path), session.login)
+    if viewer is None:  # disabled or deleted since the sign-in
+        sessions.STORE.revoke(token)
+        _log("déconnexion", "compte désactivé ou supprimé", login=session.login)
+        wipe_session()
+        st.session_state[KEY_MESSAGE] = "Votre compte n'est plus actif : session fermée."
         return None
-    st.session_state[KEY_LAST_SEEN] = time.time()
+    st.session_state[ui.KEY_TOKEN] = token
+    _forget_on_change(viewer)
+    return viewer
+
+
+def _forget_on_change(viewer: Viewer, keep: tuple = ()) -> None:
+    """A changed role or scope starts afresh: nothing produced for the old
+    one stays in this tab."""
+    seen = st.session_state.get(KEY_VIEWER_SEEN)
+    if seen is not None and seen != viewer.key():
+        token = st.session_state.get(ui.KEY_TOKEN)
+        wipe_session(token, keep)
+        if token:
+            from relog_data import downloads  # the files made for the old role go
+            downloads.REGISTRY.drop_session(sessions.SessionStore.key_of(token))
+    st.session_state[KEY_VIEWER_SEEN] = viewer.key()
+
+
+def _demo_visitor() -> Viewer:
+    role = st.session_state.get(KEY_DEMO_ROLE) or "admin"
+    viewer = _demo(role)[0]
+    _forget_on_change(viewer, keep=(KEY_DEMO_ROLE,))
     return viewer
 
 
@@ -135,28 +320,24 @@ def _oidc_viewer(settings: dict) -> Viewer | None:
         st.button("Se déconnecter", on_click=st.logout)
         st.stop()
     if not st.session_state.get(KEY_OIDC_LOGGED):
+        wipe_session()
         st.session_state[KEY_OIDC_LOGGED] = True
-        _log("connexion", "fournisseur d'identité (OIDC)", viewer)
+        _log("connexion", "fournisseur d'identité (OIDC)", login=viewer.login, role=viewer.role)
+    _forget_on_change(viewer)
     return viewer
 
 
-def _log(action: str, detail: str, viewer: Viewer | None) -> None:
+def _log(action: str, detail: str, login: str | None = None, role: str | None = None) -> None:
     try:
         with ui.database().write_access() as writable:
-            audit.log(writable, action, detail, login=viewer.login if viewer else None,
-                      role=viewer.role if viewer else None)
+            audit.log(writable, action, detail, login=login, role=role)
     except RelogError:
         pass  # an audit write refused (file locked by a command line): the action goes on
 
 
-def log_download(what: str) -> None:
-    """on_click of every download button: the download goes into the audit log."""
-    _log("téléchargement", what, ui.current_viewer())
-
-
-def sign_in_page() -> None:
+def sign_in_page(page_url: str = "") -> None:
     st.title("Connexion")
-    message = st.session_state.pop("access_message", None)
+    message = st.session_state.pop(KEY_MESSAGE, None)
     if message:
         st.warning(message)
     oidc = _oidc_settings()
@@ -166,8 +347,7 @@ def sign_in_page() -> None:
         return
     db = ui.database()
     if not accounts.has_users(db):
-        st.info("Aucun compte dans cette base. L'administrateur crée le premier compte en ligne "
-                "de commande : `python -m relog_data users add LOGIN --role admin`.")
+        _first_admin(page_url)
         return
     with st.form("sign_in"):
         login = st.text_input("Identifiant", key="sign_in_login")
@@ -176,21 +356,81 @@ def sign_in_page() -> None:
     if submitted:
         try:
             with db.write_access() as writable:
-                signed = accounts.sign_in(writable, login, password)
+                signed = accounts.sign_in(writable, login, password, client=_client())
         except RelogError as exc:
             st.error(str(exc))
             return
-        st.session_state[KEY_VIEWER] = signed
-        st.session_state[KEY_LAST_SEEN] = time.time()
-        st.rerun()
+        token = sessions.STORE.create(signed.login, kind="local", client=_client())
+        wipe_session(token)
+        _start(token, page_url)
+
+
+# -- the first administrator ----------------------------------------------------------------------
+_SETUP: dict[str, str] = {}
+
+
+def _setup_token() -> str:
+    """A one-time set-up token for this process, printed in the server log."""
+    if "token" not in _SETUP:
+        _SETUP["token"] = secrets.token_urlsafe(24)
+        message = ("relog : aucun compte dans la base %s. Lien de première configuration "
+                   "(ouvrir dans le navigateur, valable jusqu'à la création du premier "
+                   "administrateur) : /?%s=%s")
+        _LOG.warning(message, ui.db_path(), SETUP_PARAM, _SETUP["token"])
+        print(message % (ui.db_path(), SETUP_PARAM, _SETUP["token"]), flush=True)
+    return _SETUP["token"]
+
+
+def _first_admin(page_url: str) -> None:
+    expected = _setup_token()
+    given = st.query_params.get(SETUP_PARAM, "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        st.info("Aucun compte dans cette base. Pour créer le premier administrateur, ouvrez le "
+                "lien de première configuration affiché dans le journal du serveur (il se "
+                "termine par « ?configuration=… »), ou en ligne de commande : "
+                "`python -m relog_data users add LOGIN --role admin`.")
+        return
+    st.subheader("Premier administrateur")
+    with st.form("first_admin"):
+        login = st.text_input("Identifiant", key="setup_login")
+        name = st.text_input("Nom affiché", key="setup_name")
+        password = st.text_input(f"Mot de passe ({accounts.MIN_PASSWORD_LENGTH} caractères au "
+                                 "moins)", type="password", key="setup_password")
+        again = st.text_input("Mot de passe (encore)", type="password", key="setup_again")
+        submitted = st.form_submit_button("Créer le compte administrateur", type="primary")
+    if not submitted:
+        return
+    if password != again:
+        st.error("Les deux mots de passe diffèrent.")
+        return
+    try:
+        with ui.database().write_access() as writable:
+            if accounts.has_users(writable):  # someone was quicker: the link is spent
+                raise RelogError("Un compte existe déjà : connectez-vous.")
+            accounts.add_user(writable, login, password, "admin", name,
+                              actor="première configuration")
+    except RelogError as exc:
+        st.error(str(exc))
+        return
+    _SETUP.clear()
+    del st.query_params[SETUP_PARAM]
+    token = sessions.STORE.create(login.strip(), kind="local", client=_client())
+    _log("connexion", "compte local (première configuration)", login=login.strip(),
+         role="admin")
+    wipe_session(token)
+    _start(token, page_url)
 
 
 def sign_out() -> None:
-    _log("déconnexion", "à la demande", ui.current_viewer())
-    for key in (KEY_VIEWER, KEY_LAST_SEEN, KEY_OIDC_LOGGED):
-        st.session_state.pop(key, None)
+    viewer = ui.current_viewer()
+    token = st.session_state.get(ui.KEY_TOKEN)
+    _log("déconnexion", "à la demande", login=viewer.login or None, role=viewer.role)
+    sessions.STORE.revoke(token)
+    wipe_session()
     if _oidc_settings() is not None:
         st.logout()
+    elif sessions.routes_mounted():
+        ui.redirect("/relog/deconnexion")  # the browser drops its cookie
 
 
 def account_box(v: Viewer) -> None:
@@ -205,5 +445,5 @@ def account_box(v: Viewer) -> None:
         cols[1].caption(f"**{who}** — {ROLE_HELP[v.role]}.")
         return
     with st.sidebar:
-        st.caption(f"Connecté : **{v.login}** ({ROLES[v.role]})")
+        st.caption(f"Connecté : **{fmt.md_escape(v.login)}** ({ROLES[v.role]})")
         st.button("Se déconnecter", on_click=sign_out, icon=":material/logout:")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import access, fmt, indicators
+from relog_data import access, downloads, fmt, indicators
 from relog_data.access import AccessDenied, Viewer
-from relog_data.db import Database, default_db_path
+from relog_data.db import Database, default_db_path, shared_database
 from relog_data.errors import RelogError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,9 @@ KEY_REFERENCE = "filter_reference"
 # Query-string names: a link sent before a meeting opens exactly that view.
 URL_KEYS = {KEY_OPERATIONS: "operation", KEY_PHASES: "phase", KEY_LANDLORDS: "bailleur",
             KEY_AS_OF: "date", KEY_REFERENCE: "reference"}
+# What survives a sign-in or a sign-out in a tab: the sidebar's filters only.
+FILTER_KEYS = tuple(URL_KEYS)
+KEY_TOKEN = "access_token"  # this tab's session token (see pages/_access.py)
 
 
 def load_css() -> None:
@@ -48,7 +51,7 @@ def file_token(path: str) -> int:
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> Database:
-    return Database(path, read_only=True)
+    return shared_database(path)  # the same handle as the server's routes
 
 
 def database() -> Database:
@@ -124,6 +127,50 @@ def operation_labels() -> dict[str, str]:
     return dict(zip(ops["code"], ops["label"]))
 
 
+def redirect(url: str) -> None:
+    """Send the browser to `url` (a route of this server): the message
+    Streamlit's own st.login uses to leave the page."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    msg = ForwardMsg()
+    msg.auth_redirect.url = url
+    ctx.enqueue(msg)
+
+
+def download(label: str, data: bytes, file_name: str, mime: str, what: str,
+             container=None) -> str | None:
+    """A download link for `data`, served to this tab's session only and
+    written in the audit log when fetched (`what` says what it is). Returns
+    the file's URL (None when no session holds this tab)."""
+    token = st.session_state.get(KEY_TOKEN)
+    where = container or st
+    if not token:
+        where.caption("Téléchargement indisponible : session sans jeton.")
+        return None
+    viewer = current_viewer()
+    url = downloads.REGISTRY.offer(token, data, file_name, mime, what, login=viewer.login,
+                                   role=viewer.role)
+    where.html(f'<a class="relog-download" href="{html.escape(url)}" '
+               f'download="{html.escape(file_name)}">'
+               f'<span aria-hidden="true">⬇</span> {html.escape(label)}</a>')
+    return url
+
+
+def _prune_filters(options: dict[str, list]) -> None:
+    """Drop filter values this viewer may not choose (after a change of
+    account in the tab, or a stale link)."""
+    for key, allowed in options.items():
+        values = st.session_state.get(key)
+        if values:
+            kept = [v for v in values if v in allowed]
+            if kept != list(values):
+                st.session_state[key] = kept
+
+
 def _read_url(options: dict[str, list]) -> None:
     """Once per session: the filters given in the link."""
     if st.session_state.get("_url_read"):
@@ -166,7 +213,9 @@ def sidebar_filters() -> indicators.Scope:
     options = call("scope_options")
     phases = sorted(int(p) for p in options.loc[options["kind"] == "phase", "code"])
     landlords = sorted(options.loc[options["kind"] == "landlord", "code"])
-    _read_url({KEY_OPERATIONS: list(labels), KEY_PHASES: phases, KEY_LANDLORDS: landlords})
+    allowed = {KEY_OPERATIONS: list(labels), KEY_PHASES: phases, KEY_LANDLORDS: landlords}
+    _read_url(allowed)
+    _prune_filters(allowed)
     latest = call("data_date") or date.today()
     if not st.session_state.get(KEY_AS_OF):
         st.session_state[KEY_AS_OF] = latest

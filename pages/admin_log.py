@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages import _access as access_ui
 from pages import _common as ui
-from relog_data import accounts, audit, fmt
+from relog_data import accounts, audit, fmt, spreadsheet
 from relog_data.access import ROLES
 
 viewer = ui.current_viewer()
@@ -29,9 +28,6 @@ else:
         "Opérations": [", ".join(o) if pd.api.types.is_list_like(o) else "toutes"
                        for o in users["operations"]],
         "Actif": ["oui" if a else "non" for a in users["active"]],
-        "Échecs de connexion": users["failed_attempts"],
-        "Verrouillé jusqu'au": [fmt.day(t) + t.strftime(" %H:%M") if pd.notna(t) else ""
-                                for t in users["locked_until"]],
     }), hide_index=True, width="stretch")
 st.caption("Les comptes se gèrent en ligne de commande (`python -m relog_data users add | "
            "disable | enable | set-role | password | list`) ; chaque changement est journalisé.")
@@ -48,8 +44,5 @@ shown = pd.DataFrame({
     "Détail": log["detail"].fillna(""),
 })
 st.dataframe(shown, hide_index=True, width="stretch")
-st.download_button("Télécharger le journal (CSV)",
-                   shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
-                   file_name="relog-journal-audit.csv", mime="text/csv",
-                   on_click=access_ui.log_download, args=("journal d'audit (CSV)",),
-                   icon=":material/download:")
+ui.download("Télécharger le journal (CSV)", spreadsheet.csv_bytes(shown),
+            "relog-journal-audit.csv", "text/csv", "journal d'audit (CSV)")

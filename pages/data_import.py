@@ -9,9 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import _access as access_ui
 from pages import _common as ui
-from relog_data import geo, importer, model
+from relog_data import geo, importer, model, spreadsheet
 from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
@@ -40,22 +39,18 @@ def _export_bytes() -> bytes:
         return export_workbook(ui.database(), Path(folder) / "export.xlsx").read_bytes()
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 col1, col2 = st.columns(2)
 with col1:
-    st.download_button("Télécharger le modèle vide (.xlsx)", _template_bytes(),
-                       file_name="relog-modele.xlsx", icon=":material/download:",
-                       on_click=access_ui.log_download, args=("modèle vide (.xlsx)",),
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ui.download("Télécharger le modèle vide (.xlsx)", _template_bytes(), "relog-modele.xlsx",
+                XLSX, "modèle vide (.xlsx)")
 with col2:
     if st.button("Préparer l'export complet de la base", icon=":material/table_view:"):
         st.session_state["import_export_bytes"] = _export_bytes()
     if "import_export_bytes" in st.session_state:
-        st.download_button("Télécharger l'export (.xlsx)", st.session_state["import_export_bytes"],
-                           file_name=f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx",
-                           icon=":material/download:",
-                           on_click=access_ui.log_download,
-                           args=("export complet de la base (.xlsx)",),
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.download("Télécharger l'export (.xlsx)", st.session_state["import_export_bytes"],
+                    f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx", XLSX,
+                    "export complet de la base (.xlsx)")
 
 uploads = st.file_uploader("Fichiers à importer", type=["xlsx", "csv", "zip"],
                            accept_multiple_files=True, key="import_files")
@@ -90,12 +85,9 @@ def _show_report(report) -> None:
         n_err, n_warn = len(report.errors), len(report.warnings)
         st.markdown(f"**{n_err} erreur(s), {n_warn} avertissement(s)**")
         st.dataframe(problems, hide_index=True, width="stretch")
-        st.download_button("Télécharger la liste (CSV)",
-                           problems.to_csv(index=False, sep=";").encode("utf-8-sig"),
-                           file_name="relog-controle-import.csv", mime="text/csv",
-                           on_click=access_ui.log_download,
-                           args=("liste des contrôles d'import (CSV)",),
-                           icon=":material/download:")
+        ui.download("Télécharger la liste (CSV)", spreadsheet.csv_bytes(problems),
+                    "relog-controle-import.csv", "text/csv",
+                    "liste des contrôles d'import (CSV)")
 
 
 done = st.session_state.pop("import_done", None)
@@ -148,7 +140,7 @@ if geo_file is not None and st.button("Importer les contours", icon=":material/m
     try:
         with ui.database().write_access() as writable:
             result = geo.import_boundaries(writable, geo_file.name, geo_file.getvalue(), kind,
-                                           operation)
+                                           operation, actor=viewer.login or "application relog")
     except RelogError as exc:
         st.error(str(exc))
     else:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import _access as access_ui
 from pages import _common as ui
 from relog_data import access, fmt, privacy, report
 from relog_data.errors import RelogError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 scope = ui.current_scope()
 reference = ui.reference_date()
@@ -45,11 +46,7 @@ if files is not None:
     pdf_bytes, annex_bytes, who, when = files
     stem = f"relog-rapport-{who}-{when.isoformat()}"
     left, right = st.columns(2)
-    left.download_button("Télécharger le rapport (PDF)", pdf_bytes, file_name=f"{stem}.pdf",
-                         mime="application/pdf", icon=":material/download:",
-                         on_click=access_ui.log_download, args=(f"rapport de séance ({who})",))
-    right.download_button("Télécharger l'annexe (Excel)", annex_bytes,
-                          file_name=f"{stem}-annexe.xlsx", icon=":material/download:",
-                          on_click=access_ui.log_download,
-                          args=(f"annexe du rapport de séance ({who})",),
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ui.download("Télécharger le rapport (PDF)", pdf_bytes, f"{stem}.pdf", "application/pdf",
+                f"rapport de séance ({who})", container=left)
+    ui.download("Télécharger l'annexe (Excel)", annex_bytes, f"{stem}-annexe.xlsx", XLSX,
+                f"annexe du rapport de séance ({who})", container=right)

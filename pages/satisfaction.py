@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages import _access as access_ui
 from pages import _common as ui
-from relog_data import charts, fmt, survey
+from relog_data import charts, fmt, spreadsheet, survey
 from relog_data.codes import SATISFIED_ANSWERS
 from relog_data.model import SURVEY_QUESTIONS
 
@@ -108,8 +107,6 @@ export = export.assign(
                   "n_satisfied": "satisfaits", "satisfied_share": "part satisfaits",
                   "ci_low": "IC95 bas", "ci_high": "IC95 haut",
                   "first_survey_date": "première date d'enquête"})
-st.download_button("Télécharger les chiffres (CSV)",
-                   export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-                   file_name="relog-satisfaction.csv", mime="text/csv",
-                   on_click=access_ui.log_download, args=("chiffres de satisfaction (CSV)",),
-                   icon=":material/download:")
+ui.download("Télécharger les chiffres (CSV)",
+            spreadsheet.csv_bytes(export, decimal=","), "relog-satisfaction.csv", "text/csv",
+            "chiffres de satisfaction (CSV)")

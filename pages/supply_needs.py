@@ -5,9 +5,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import _access as access_ui
 from pages import _common as ui
-from relog_data import charts, fmt
+from relog_data import charts, fmt, spreadsheet
 from relog_data.supply import DEFAULT_TOLERANCE
 
 scope = ui.current_scope()
@@ -134,8 +133,9 @@ st.dataframe(pd.DataFrame({
 if ui.current_viewer().can_edit_capacity:
     with st.form("capacity_form"):
         st.caption("Nombre annuel d'attributions hors réservations, par bailleur.")
-        values = {b: st.number_input(b, min_value=0, step=10, value=int(current.get(b, 0)),
-                                     key=f"cap_{b}") for b in landlords}
+        values = {b: st.number_input(fmt.md_escape(b), min_value=0, step=10,
+                                     value=int(current.get(b, 0)), key=f"cap_{b}")
+                  for b in landlords}
         if st.form_submit_button("Enregistrer les capacités"):
             from relog_data.supply import save_capacity
 
@@ -166,9 +166,10 @@ with left:
     household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household")
     mine = ui.call_module("supply", "matches", scope, tolerance, household)
     need = needs.set_index("household_id").loc[household]
-    st.caption(f"Recherche {need['needed_typology']}, souhait : "
-               f"{need['location_wish'] or 'non renseigné'}, loyer actuel "
-               f"{fmt.euros(need['rent_before'])}, besoin : {need['specific_need'] or '—'}")
+    st.caption(f"Recherche {fmt.md_escape(need['needed_typology'])}, souhait : "
+               f"{fmt.md_escape(need['location_wish'] or 'non renseigné')}, loyer actuel "
+               f"{fmt.euros(need['rent_before'])}, besoin : "
+               f"{fmt.md_escape(need['specific_need'] or '—')}")
     st.dataframe(pd.DataFrame({
         "Rang": mine["rank"], "Logement": mine["vacancy_id"], "Bailleur": mine["landlord"],
         "Commune": mine["commune"], "Typologie": mine["typology"],
@@ -191,8 +192,6 @@ export = pairs.rename(columns={"household_id": "ménage", "vacancy_id": "logemen
                                "available_date": "disponible le", "rank": "rang"})[
     ["ménage", "rang", "logement", "bailleur", "commune", "typologie", "loyer", "contingent",
      "disponible le"]]
-st.download_button("Télécharger les rapprochements (CSV)",
-                   export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-                   file_name="relog-rapprochements.csv", mime="text/csv",
-                   on_click=access_ui.log_download, args=("rapprochements (CSV)",),
-                   icon=":material/download:")
+ui.download("Télécharger les rapprochements (CSV)",
+            spreadsheet.csv_bytes(export, decimal=","), "relog-rapprochements.csv", "text/csv",
+            "rapprochements (CSV)")

@@ -7,22 +7,19 @@ first administrator is created with `python -m relog_data users add`.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import pandas as pd
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from . import audit
 from .access import ROLES, AccessDenied, Viewer
 from .db import Database
 from .errors import RelogError
+from .throttle import LOCK_MINUTES, MAX_PER_LOGIN as MAX_FAILED_ATTEMPTS, THROTTLE, Throttle
 
 MIN_PASSWORD_LENGTH = 12
-MAX_FAILED_ATTEMPTS = 5
-LOCK_MINUTES = 15
-DEFAULT_IDLE_MINUTES = 30
 
 _hasher = PasswordHasher()  # argon2id, the library's current parameters
 # Verified when the login is unknown, so that a wrong login takes as long as a
@@ -32,14 +29,6 @@ _DUMMY_HASH = _hasher.hash("relog: no such account")
 
 class SignInError(RelogError):
     """A refused sign-in, with a French message safe to show."""
-
-
-def idle_minutes() -> int:
-    """Idle time before a session is signed out (RELOG_IDLE_MINUTES)."""
-    try:
-        return max(1, int(os.environ.get("RELOG_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)))
-    except ValueError:
-        return DEFAULT_IDLE_MINUTES
 
 
 def hash_password(password: str) -> str:
@@ -77,14 +66,36 @@ def _user(cur, login: str):
     return dict(zip(keys, rows[0]))
 
 
+def check_hash(digest) -> str:
+    """An argon2id hash computed elsewhere (the command line, for the app): refused
+    unless it is one."""
+    try:
+        if isinstance(digest, str) and digest.startswith("$argon2id$"):
+            extract_parameters(digest)
+            return digest
+    except InvalidHashError:
+        pass
+    raise RelogError("Empreinte de mot de passe invalide (argon2id attendu).")
+
+
 def add_user(db: Database, login: str, password: str, role: str, display_name: str = "",
              operations: list[str] | None = None, actor: str = "") -> None:
+    if not login.strip():
+        raise RelogError("Identifiant vide.")
+    _check_role(role, operations)
+    _check_operations(db, operations)
+    add_user_hashed(db, login, hash_password(password), role, display_name, operations, actor)
+
+
+def add_user_hashed(db: Database, login: str, digest: str, role: str, display_name: str = "",
+                    operations: list[str] | None = None, actor: str = "") -> None:
+    """add_user with the password's argon2id hash instead of the password."""
     login = login.strip()
     if not login:
         raise RelogError("Identifiant vide.")
     _check_role(role, operations)
     _check_operations(db, operations)
-    digest = hash_password(password)
+    digest = check_hash(digest)
     now = datetime.now()
     with db.writer() as cur:
         if _user(cur, login) is not None:
@@ -124,7 +135,12 @@ def set_active(db: Database, login: str, active: bool, actor: str = "") -> None:
 
 
 def set_password(db: Database, login: str, password: str, actor: str = "") -> None:
-    digest = hash_password(password)
+    set_password_hash(db, login, hash_password(password), actor)
+
+
+def set_password_hash(db: Database, login: str, digest: str, actor: str = "") -> None:
+    """set_password with the password's argon2id hash instead of the password."""
+    digest = check_hash(digest)
     _update(db, login, "password_hash = $h, failed_attempts = 0, locked_until = NULL",
             {"h": digest}, f"mot de passe de {login} changé", actor)
 
@@ -140,43 +156,67 @@ def has_users(db: Database) -> bool:
     return bool(db.query_text("SELECT count(*) AS n FROM users")["n"].iloc[0])
 
 
-def sign_in(db: Database, login: str, password: str, now: datetime | None = None) -> Viewer:
-    """The viewer of a valid login and password; otherwise SignInError. Every
-    attempt is written in the audit log; 5 failures lock the account 15 min."""
+def sign_in(db: Database, login: str, password: str, now: datetime | None = None,
+            client: str = "", throttle: Throttle | None = None) -> Viewer:
+    """The viewer of a valid login and password; otherwise SignInError.
+
+    An unknown login and an existing one take the same path: one argon2
+    verification, one audit entry, the same message and the same throttle
+    (by login and by client address, see throttle.py). What was typed as a
+    login is written in the audit log only when it is an existing login: a
+    password typed in the wrong field never lands there."""
     now = now or datetime.now()
+    throttle = throttle or THROTTLE
     login = (login or "").strip()
-    error = None
+    until = throttle.blocked_until(login, client, now)
     with db.writer() as cur:
-        user = _user(cur, login)
-        if user is not None and user["locked_until"] is not None and user["locked_until"] > now:
-            audit.record(cur, "échec de connexion", "compte verrouillé", login=login)
-            until = user["locked_until"].strftime("%H:%M")
-            error = SignInError(
-                f"Compte verrouillé après {MAX_FAILED_ATTEMPTS} échecs : réessayez après {until}.")
-        ok = False if error else _verify(user["password_hash"] if user else _DUMMY_HASH, password)
-        if error is None and (user is None or not ok or not user["active"]):
-            reason = ("compte inconnu" if user is None
+        user = _user(cur, login) if login else None
+        known = user["login"] if user is not None else None
+        ok = _verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        error = reason = None
+        if until is not None:
+            reason = "tentatives bloquées"
+            error = SignInError(_blocked_message(until))
+        elif user is None or not ok or not user["active"]:
+            reason = ("identifiant inconnu" if user is None
                       else "compte désactivé" if ok else "mot de passe erroné")
-            if user is not None and not ok:
-                failed = (user["failed_attempts"] or 0) + 1
-                if user["locked_until"] is not None and user["locked_until"] <= now:
-                    failed = 1  # the previous lock-out is over: count afresh
-                locked = now + timedelta(minutes=LOCK_MINUTES) \
-                    if failed >= MAX_FAILED_ATTEMPTS else None
-                cur.execute("UPDATE users SET failed_attempts = $f, locked_until = $u "
-                            "WHERE login = $l", {"f": failed, "u": locked, "l": login})
-                if locked:
-                    reason += f" ({failed} échecs : compte verrouillé {LOCK_MINUTES} min)"
-            audit.record(cur, "échec de connexion", reason, login=login or None)
+            started = throttle.failure(login, client, now)
+            if started is not None:
+                reason += f" ({throttle_words()} : tentatives bloquées {LOCK_MINUTES} min)"
             error = SignInError("Identifiant ou mot de passe incorrect.")
+        detail = reason if error else "compte local"
+        if client:
+            detail += f" · poste {client}"
         if error is None:
-            cur.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = $l",
-                        {"l": login})
-            audit.record(cur, "connexion", "compte local", login=login, role=user["role"])
+            throttle.success(login, client)
+            audit.record(cur, "connexion", detail, login=known, role=user["role"])
+        else:
+            audit.record(cur, "échec de connexion", detail, login=known)
     if error is not None:
         raise error  # after the commit: the attempt and its audit entry are kept
     ops = tuple(user["operations"]) if user["operations"] is not None else None
-    return Viewer(user["role"], ops, login=login)
+    return Viewer(user["role"], ops, login=known)
+
+
+def throttle_words() -> str:
+    return f"{MAX_FAILED_ATTEMPTS} échecs"
+
+
+def _blocked_message(until: datetime) -> str:
+    return (f"Trop d'échecs de connexion depuis ce poste : réessayez après "
+            f"{until.strftime('%H:%M')}.")
+
+
+def viewer_of(db: Database, login: str) -> Viewer | None:
+    """The viewer of an active account as it stands now (role and operations
+    re-read at every page run), or None when it is unknown or disabled."""
+    frame = db.query_text(
+        "SELECT role, operations, active FROM users WHERE login = $l", l=login or "")
+    if frame.empty or not bool(frame["active"].iloc[0]):
+        return None
+    ops = frame["operations"].iloc[0]
+    ops = tuple(ops) if pd.api.types.is_list_like(ops) else None  # NULL: every operation
+    return Viewer(str(frame["role"].iloc[0]), ops, login=login)
 
 
 def _verify(digest: str, password: str) -> bool:

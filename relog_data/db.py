@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
@@ -76,33 +79,114 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text or "conflicting" in text or "being used" in text
 
 
+class DatabaseBusy(RelogError):
+    """The file is held by another process (DuckDB: one writer, or readers)."""
+
+
+# -- owner-only files -----------------------------------------------------------------------------
+_UMASK_LOCK = threading.Lock()
+_umask_depth = 0
+_umask_saved = 0
+
+
+@contextmanager
+def owner_only():
+    """Files and folders created meanwhile are for their owner only (0600 /
+    0700): the database, its .wal, backups, scratch copies. The umask is
+    process-wide; nested and concurrent uses restore it once, at the end."""
+    global _umask_depth, _umask_saved
+    with _UMASK_LOCK:
+        if _umask_depth == 0:
+            _umask_saved = os.umask(0o077)
+            os.umask(_umask_saved | 0o077)
+        _umask_depth += 1
+    try:
+        yield
+    finally:
+        with _UMASK_LOCK:
+            _umask_depth -= 1
+            if _umask_depth == 0:
+                os.umask(_umask_saved)
+
+
+def restrict(path: Path, mode: int = 0o600) -> None:
+    """Make a file (0600) or folder (0700) this process created owner-only."""
+    os.chmod(path, mode)
+
+
+def private_copy(source: Path, target: Path) -> None:
+    """Copy a file to a new owner-only file (`shutil.copy2` would copy the
+    source's permissions)."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            fd = None
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def wal_path(path: Path) -> Path:
+    return Path(path).with_name(Path(path).name + ".wal")
+
+
+def missing_message(path: Path) -> str:
+    return (f"Base de données introuvable : {path}. Vérifiez le chemin (--db ou variable "
+            f"RELOG_DB) ; pour créer une base vide : « python -m relog_data init --db {path} » "
+            f"(ou la démonstration : « python -m relog_data demo --db {path} »).")
+
+
+# -- readers and writers in one process ----------------------------------------------------------
+WRITER_WAIT_SECONDS = 20.0  # longest wait of a writer for the readers to finish
+BUSY_MESSAGE = "La base est occupée : réessayez dans quelques secondes."
+
+
 class _SharedLock:
-    """Many readers or one writer (readers wait while the writer holds it)."""
+    """Many readers or one writer, the writer first: once a writer waits, new
+    readers wait behind it (a thread already reading may read again), so that
+    continuous reading cannot starve sign-ins, audit entries and imports. A
+    writer waits at most WRITER_WAIT_SECONDS for the readers, then gives up
+    with a French RelogError."""
 
     def __init__(self):
         self._cond = threading.Condition()
         self._readers = 0
         self._writer = False
+        self._writers_waiting = 0
+        self._local = threading.local()  # per thread: shared() holds
 
     @contextmanager
     def shared(self):
+        held = getattr(self._local, "held", 0)
         with self._cond:
-            while self._writer:
+            while self._writer or (self._writers_waiting and not held):
                 self._cond.wait()
             self._readers += 1
+        self._local.held = held + 1
         try:
             yield
         finally:
+            self._local.held = held
             with self._cond:
                 self._readers -= 1
                 self._cond.notify_all()
 
     @contextmanager
     def exclusive(self):
+        deadline = time.monotonic() + WRITER_WAIT_SECONDS
         with self._cond:
-            while self._writer or self._readers:
-                self._cond.wait()
-            self._writer = True
+            self._writers_waiting += 1
+            try:
+                while self._writer or self._readers:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise RelogError(BUSY_MESSAGE)
+                    self._cond.wait(left)
+                self._writer = True
+            finally:
+                self._writers_waiting -= 1
+                self._cond.notify_all()  # readers held back by this writer re-check
         try:
             yield
         finally:
@@ -135,19 +219,19 @@ class Database:
         self._write_lock = threading.Lock()
         if not self.path.exists():
             if not create:
-                raise RelogError(
-                    f"Base de données introuvable : {self.path}. "
-                    "Créez la base de démonstration avec « python -m relog_data demo --db "
-                    f"{self.path} » ou indiquez le bon chemin (variable RELOG_DB)."
-                )
+                raise RelogError(missing_message(self.path))
             if read_only:
                 raise ValueError("create=True needs read_only=False")
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        new_file = not self.path.exists()
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            with owner_only():  # a new file (and any .wal) is for its owner only
+                self._con = duckdb.connect(str(self.path), read_only=read_only)
+            if new_file:
+                restrict(self.path)
         except duckdb.IOException as exc:
             if _is_lock_error(exc):
-                raise RelogError(
+                raise DatabaseBusy(
                     f"La base {self.path} est utilisée par un autre programme (l'application "
                     "relog, ou un import en cours). Pour importer pendant que l'application "
                     "tourne, passez par sa page « Import des données » ; sinon arrêtez "
@@ -157,7 +241,8 @@ class Database:
                 f"Impossible d'ouvrir {self.path} : ce n'est pas une base DuckDB lisible."
             ) from exc
         try:
-            self._check_schema()
+            with owner_only():
+                self._check_schema()
         except BaseException:
             self._con.close()
             raise
@@ -284,6 +369,73 @@ class Database:
         with self._write_lock:
             self._con.execute("CHECKPOINT")
 
+    def is_demo(self) -> bool:
+        """The demonstration database (settings: demo = 'oui')."""
+        frame = self.query_text("SELECT value FROM settings WHERE key = 'demo'")
+        return bool(len(frame)) and frame["value"].iloc[0] == "oui"
+
+    def refuse_demo(self) -> None:
+        """Refuse to write real data into the demonstration database."""
+        if self.is_demo():
+            raise RelogError(
+                "Cette base est la base de démonstration (données fictives) : on n'y importe "
+                "pas de vraies données. Créez une base vide avec « python -m relog_data init "
+                "--db CHEMIN », puis importez-y vos fichiers (« python -m relog_data import "
+                "FICHIER --db CHEMIN ») et lancez l'application sur elle (RELOG_DB=CHEMIN).")
+
+    def rewrite(self) -> None:
+        """Copy the live data into a fresh owner-only file and put it in place of
+        this one. DuckDB does not zero the blocks it frees: after erasing data
+        (the purge), the old bytes stay in the file until it is rewritten. The
+        file stays locked by this connection while it is copied."""
+        if self.read_only:
+            raise RelogError("Cette base est ouverte en lecture seule.")
+        fresh = self.path.with_name(f".{self.path.name}.rewrite-{os.getpid()}")
+        for stale in (fresh, wal_path(fresh)):
+            stale.unlink(missing_ok=True)
+        original = self.path.stat()
+        with self._access.exclusive(), self._write_lock, owner_only():
+            self._con.execute("CHECKPOINT")
+            name = self._con.execute("SELECT current_database()").fetchall()[0][0]
+            tables = [r[0] for r in self._con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = $d "
+                "AND schema_name = 'main'", {"d": name}).fetchall()]
+            try:
+                self._con.execute("ATTACH $p AS relog_rewrite", {"p": str(fresh)})
+                try:
+                    # Identifiers, not values: the catalog name DuckDB gave this file and
+                    # the table names it lists, quoted.
+                    self._con.execute(f'COPY FROM DATABASE "{_ident(name)}" TO relog_rewrite')
+                    for table in tables:
+                        counts = self._con.execute(
+                            f'SELECT (SELECT count(*) FROM "{_ident(name)}".main."{_ident(table)}"),'
+                            f' (SELECT count(*) FROM relog_rewrite.main."{_ident(table)}")'
+                        ).fetchall()[0]
+                        if counts[0] != counts[1]:
+                            raise RuntimeError(f"rewrite lost rows of {table}: {counts}")
+                finally:
+                    self._con.execute("DETACH relog_rewrite")
+                restrict(fresh)
+                if os.geteuid() == 0 and (original.st_uid, original.st_gid) != (0, 0):
+                    os.chown(fresh, original.st_uid, original.st_gid)
+                with open(fresh, "rb") as f:
+                    os.fsync(f.fileno())
+                self._con.close()
+                os.replace(fresh, self.path)
+            except BaseException:
+                fresh.unlink(missing_ok=True)
+                wal_path(fresh).unlink(missing_ok=True)
+                raise
+            finally:
+                if not _is_open(self._con):
+                    self._con = duckdb.connect(str(self.path), read_only=False)
+            directory = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+            self._con.execute("CHECKPOINT")
+
     def close(self) -> None:
         self._con.close()
 
@@ -300,19 +452,63 @@ class _Writer:
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
         self._db._write_lock.acquire()
-        self._cur = self._db.cursor()
-        self._cur.execute("BEGIN TRANSACTION")
+        try:
+            self._cur = self._db.cursor()
+            self._cur.execute("BEGIN TRANSACTION")
+        except BaseException:
+            self._db._write_lock.release()
+            raise
         return self._cur
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if exc_type is None:
-                self._cur.execute("COMMIT")
-            else:
-                self._cur.execute("ROLLBACK")
+            with owner_only():  # the commit may create the .wal
+                if exc_type is None:
+                    self._cur.execute("COMMIT")
+                else:
+                    self._cur.execute("ROLLBACK")
         finally:
             self._cur.close()
             self._db._write_lock.release()
+
+
+def _ident(name: str) -> str:
+    """A name for a double-quoted SQL identifier."""
+    return str(name).replace('"', '""')
+
+
+def _is_open(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        con.execute("SELECT 1")
+        return True
+    except duckdb.Error:
+        return False
+
+
+@contextmanager
+def scratch_copy(path: str | Path):
+    """A writable Database on a private temporary copy of `path` (and of its
+    .wal), deleted afterwards: for dry runs, which must leave the file exactly
+    as it is — opening it for writing would replay its .wal into it, or upgrade
+    its schema."""
+    path = Path(path)
+    if not path.exists():
+        raise RelogError(missing_message(path))
+    with owner_only():
+        try:  # beside the database (same disk, room for it), else the system's
+            scratch = tempfile.TemporaryDirectory(prefix=".relog-scratch-", dir=path.parent)
+        except OSError:
+            scratch = tempfile.TemporaryDirectory(prefix="relog-scratch-")
+    with scratch as folder:
+        copy = Path(folder) / path.name
+        private_copy(path, copy)
+        if wal_path(path).exists():
+            private_copy(wal_path(path), wal_path(copy))
+        db = Database(copy, read_only=False)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 def _param(value):
@@ -321,3 +517,30 @@ def _param(value):
         value = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
         return value or None
     return value
+
+
+# -- the process's read-only handle --------------------------------------------------------------
+_SHARED: dict[str, Database] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_database(path: str | Path) -> Database:
+    """The process's one read-only Database on `path`: the app's pages and its
+    HTTP routes share it (DuckDB lets a process hold a file one way only)."""
+    key = str(Path(path).resolve())
+    with _SHARED_LOCK:
+        db = _SHARED.get(key)
+        if db is None:
+            db = _SHARED[key] = Database(key, read_only=True)
+        return db
+
+
+def close_shared() -> None:
+    """Close every shared handle (tests, between two apps on one file)."""
+    with _SHARED_LOCK:
+        for db in _SHARED.values():
+            try:
+                db.close()
+            except Exception:  # already closed
+                pass
+        _SHARED.clear()

@@ -27,13 +27,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_path: Path):
+def streamlit_server(db_path: Path, warm: bool = True):
     port = free_port()
     env = dict(os.environ, RELOG_DB=str(db_path))
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -50,7 +50,8 @@ def streamlit_server(db_path: Path):
             if proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError(f"Streamlit did not start: see {log.name}")
             time.sleep(0.3)
-        _warm_up(url)
+        if warm:
+            _warm_up(url)
         yield url
     finally:
         proc.terminate()
@@ -104,10 +105,7 @@ def browser_page(width: int = 1400, height: int = 1800):
 
 
 def _warm_up(url: str) -> None:
-    """Run the app once. Because a pages/ folder sits beside app.py, Streamlit
-    serves the first session of a new server in its older multipage mode, and
-    until app.py's router has run once it answers a link to another page with a
-    "Page not found" dialog."""
+    """Run the app once, so that the first test does not pay the imports."""
     with browser_page() as page:
         page.goto(url + "/")
         # a section of app.py's own navigation, or its sign-in page

@@ -179,28 +179,73 @@ def demo_db(demo_db_path):
     db.close()
 
 
+def real_copy(source: Path, target: Path) -> Path:
+    """A copy of the demo that is no longer flagged as the demo (importing
+    into the demo is refused)."""
+    shutil.copy(source, target)
+    with Database(target, read_only=False) as db, db.writer() as cur:
+        cur.execute("DELETE FROM settings WHERE key = 'demo'")
+    return target
+
+
+def session_token(db_path: Path, viewer=None) -> str:
+    """A live session token for `db_path`, as the sign-in (or, on the demo,
+    the first visit) would make: on a database that asks for a sign-in, the
+    account of `viewer` (an administrator "test" by default) is created when
+    missing, since the app re-reads role and operations from it each run."""
+    from relog_data import accounts, indicators, sessions
+    from relog_data.access import Viewer
+    from relog_data.db import close_shared
+
+    close_shared()
+    with Database(db_path, read_only=True) as db:
+        is_demo = indicators.settings(db).get("demo") == "oui"
+    if is_demo:
+        return sessions.STORE.create("", kind="demo")
+    viewer = viewer or Viewer("admin", login="test")
+    with Database(db_path, read_only=False) as db:
+        if db.query_text("SELECT count(*) AS n FROM users WHERE login = $l",
+                         l=viewer.login)["n"].iloc[0] == 0:
+            accounts.add_user(db, viewer.login, "mot de passe de test", viewer.role,
+                              operations=list(viewer.operations) if viewer.operations
+                              else None, actor="test")
+    return sessions.STORE.create(viewer.login, kind="local")
+
+
 def start_app(db_path: Path, monkeypatch, viewer=None, demo_role: str | None = None,
               signed_in: bool = True, **query):
     """The app under AppTest on `db_path`, caches cleared, with a query string,
     after its first run. On a database that asks for a sign-in, `viewer` (a
     relog_data.access.Viewer, an administrator by default) is the signed-in
     session; on the demo, `demo_role` is the role picked in its switcher."""
-    import time
-
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from relog_data.access import Viewer
+    from relog_data.db import close_shared
 
     monkeypatch.setenv("RELOG_DB", str(db_path))
     st.cache_data.clear()
     st.cache_resource.clear()
+    close_shared()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     for key, value in query.items():
         at.query_params[key] = value
     if signed_in:
-        at.session_state["access_viewer"] = viewer or Viewer("admin", login="test")
-        at.session_state["access_last_seen"] = time.time()
+        at.session_state["access_token"] = session_token(db_path, viewer)
     if demo_role:
         at.session_state["access_demo_role"] = demo_role
     return at.run()
+
+
+def download_links(at) -> dict[str, str]:
+    """Label -> URL of the download links a page shows (pages/_common.download)."""
+    import html
+    import re
+
+    found = {}
+    for element in at.get("html"):
+        for m in re.finditer(r'<a class="relog-download" href="([^"]+)"[^>]*>'
+                             r'<span aria-hidden="true">[^<]*</span> ([^<]+)</a>',
+                             element.proto.body):
+            found[html.unescape(m.group(2))] = html.unescape(m.group(1))
+    return found

@@ -4,6 +4,7 @@ suppression, accounts, lock-out, audit log and purge."""
 from __future__ import annotations
 
 import shutil
+import time
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -18,8 +19,9 @@ from relog_data.access import POLICY, AccessDenied, Viewer
 from relog_data.db import Database
 from relog_data.errors import RelogError
 from relog_data.indicators import Scope
+from relog_data.throttle import Throttle
 
-from .conftest import ROOT
+from .conftest import ROOT, real_copy
 
 PASSWORD = "un mot de passe assez long"
 
@@ -237,20 +239,53 @@ def test_passwords_are_argon2id_hashes_and_never_stored(accounts_db):
     assert accounts.sign_in(accounts_db, "alice", PASSWORD) == Viewer("admin", login="alice")
 
 
-def test_five_failures_lock_the_account_for_15_minutes(accounts_db):
+def test_five_failures_block_the_login_from_that_client_for_15_minutes(accounts_db):
     accounts.add_user(accounts_db, "bob", PASSWORD, "charge", operations=["OPA"])
+    throttle = Throttle()
     start = datetime(2026, 1, 5, 9, 0)
     for i in range(5):
         with pytest.raises(accounts.SignInError, match="incorrect"):
-            accounts.sign_in(accounts_db, "bob", "mauvais", now=start + timedelta(seconds=i))
-    with pytest.raises(accounts.SignInError, match="verrouillé"):
-        accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=14))
-    viewer = accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=16))
+            accounts.sign_in(accounts_db, "bob", "mauvais", now=start + timedelta(seconds=i),
+                             client="10.0.0.9", throttle=throttle)
+    with pytest.raises(accounts.SignInError, match="réessayez après 09:15"):
+        accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=14),
+                         client="10.0.0.9", throttle=throttle)
+    # the attacker's block does not lock the real user out from elsewhere
+    assert accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=1),
+                            client="10.0.0.7", throttle=throttle).login == "bob"
+    viewer = accounts.sign_in(accounts_db, "bob", PASSWORD, now=start + timedelta(minutes=16),
+                              client="10.0.0.9", throttle=throttle)
     assert viewer == Viewer("charge", ("OPA",), login="bob")
     log = audit.entries(accounts_db, access.SYSTEM)
     assert (log["action"] == "échec de connexion").sum() == 6
-    assert log["detail"].str.contains("compte verrouillé 15 min").sum() == 1
+    assert log["detail"].str.contains("tentatives bloquées 15 min").sum() == 1
     assert log["action"].iloc[0] == "connexion"
+
+
+def test_unknown_and_existing_logins_get_the_same_answer_and_the_same_block(accounts_db):
+    """Finding 7: an unknown login was never locked while a real one was, and
+    the lock answered in 6,7 ms: both told which logins exist."""
+    accounts.add_user(accounts_db, "admin", PASSWORD, "admin")
+    throttle = Throttle()
+    start = datetime(2026, 1, 5, 9, 0)
+    answers, timings = {}, {}
+    for login in ("admin", "personne"):
+        seen, spent = [], []
+        for i in range(7):
+            began = time.perf_counter()
+            with pytest.raises(accounts.SignInError) as refused:
+                accounts.sign_in(accounts_db, login, "mauvais",
+                                 now=start + timedelta(seconds=i), client="10.0.0.9",
+                                 throttle=throttle)
+            spent.append(time.perf_counter() - began)
+            seen.append(str(refused.value))
+        answers[login], timings[login] = seen, sorted(spent)[len(spent) // 2]
+    assert answers["admin"] == answers["personne"]
+    assert answers["admin"][4] == "Identifiant ou mot de passe incorrect."
+    assert "réessayez après" in answers["admin"][5]
+    # the same work either way (one argon2 verification): medians within a factor 2
+    ratio = timings["admin"] / timings["personne"]
+    assert 0.5 < ratio < 2, timings
 
 
 def test_unknown_and_disabled_accounts_get_the_same_message(accounts_db):
@@ -258,9 +293,12 @@ def test_unknown_and_disabled_accounts_get_the_same_message(accounts_db):
     accounts.set_active(accounts_db, "eve", False)
     for login in ("eve", "nobody"):
         with pytest.raises(accounts.SignInError, match="Identifiant ou mot de passe incorrect"):
-            accounts.sign_in(accounts_db, login, PASSWORD)
+            accounts.sign_in(accounts_db, login, PASSWORD, throttle=Throttle())
     log = audit.entries(accounts_db, access.SYSTEM)
-    assert {"compte désactivé", "compte inconnu"} <= set(log["detail"])
+    failures = log[log["action"] == "échec de connexion"]
+    assert set(failures["detail"]) == {"compte désactivé", "identifiant inconnu"}
+    # what was typed as an unknown login is not written down
+    assert failures.loc[failures["detail"] == "identifiant inconnu", "login"].isna().all()
 
 
 def test_only_administrators_read_the_log_and_the_accounts(accounts_db):
@@ -352,8 +390,7 @@ def test_purge_command_is_a_dry_run_by_default(demo_db_path, tmp_path):
 
 
 def test_imports_and_exports_are_audited(demo_db_path, tmp_path):
-    path = tmp_path / "audit.duckdb"
-    shutil.copy(demo_db_path, path)
+    path = real_copy(demo_db_path, tmp_path / "audit.duckdb")
     out = tmp_path / "export.xlsx"
     assert cli("export", str(out), "--db", str(path)).returncode == 0
     assert cli("import", str(out), "--db", str(path)).returncode == 0

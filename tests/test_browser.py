@@ -69,7 +69,6 @@ def test_upload_a_workbook_in_the_browser(small_db_path, tmp_path):
         page.get_by_label("Mot de passe").fill("mot de passe de test")
         page.get_by_role("button", name="Se connecter").click()
         wait_for_app(page, "Pilotage")
-        # reloading the page would start a new session (signed out): follow the menu
         link = page.locator('[data-testid="stSidebarNav"] a[href$="/import"]')
         if not link.is_visible():
             page.get_by_text(re.compile(r"View \d+ more")).click()
@@ -146,7 +145,7 @@ def test_report_download_in_browser(server, tmp_path):
         page.goto(server + "/rapport?date=2009-06-30&reference=2009-03-31")
         wait_for_app(page, "Rapport de séance")
         page.get_by_role("button", name="Générer le rapport").click()
-        button = page.get_by_role("button", name="Télécharger le rapport (PDF)")
+        button = page.get_by_role("link", name="Télécharger le rapport (PDF)")
         button.wait_for(timeout=120_000)
         with page.expect_download(timeout=60_000) as info:
             button.click()
@@ -177,17 +176,18 @@ def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
     """Session A imports the whole demo workbook again plus new follow-up contacts
     while session B browses: both get correct pages, B sees the figures of before
     or after the import, never an error."""
-    import shutil
-
     import pandas as pd
 
     from relog_data import indicators as ind
     from relog_data.db import Database
     from relog_data.export import export_workbook
 
-    db_path = tmp_path / "busy.duckdb"
-    shutil.copy(demo_db_path, db_path)
-    with Database(db_path) as db:
+    from relog_data import accounts
+    from tests.conftest import real_copy
+
+    db_path = real_copy(demo_db_path, tmp_path / "busy.duckdb")  # imports need a real base
+    with Database(db_path, read_only=False) as db:
+        accounts.add_user(db, "admin", "mot de passe de test", "admin")
         workbook = export_workbook(db, tmp_path / "suivi.xlsx")
         overdue_before = len(ind.followups_overdue(db, ind.Scope(as_of=ind.data_date(db))))
         late = ind.followups_overdue(db, ind.Scope(as_of=ind.data_date(db)))["household_id"]
@@ -196,7 +196,12 @@ def test_two_sessions_while_an_import_runs(demo_db_path, tmp_path):
     with pd.ExcelWriter(tmp_path / "suivis.xlsx") as writer:
         contacts.to_excel(writer, sheet_name="suivis", index=False)
     with streamlit_server(db_path) as url, browser_pages(2) as (a, b):
-        a.goto(url + "/import")
+        for page, where in ((a, "/import"), (b, "/")):
+            page.goto(url + where)
+            wait_for_app(page, "Connexion")
+            page.get_by_label("Identifiant").fill("admin")
+            page.get_by_label("Mot de passe").fill("mot de passe de test")
+            page.get_by_role("button", name="Se connecter").click()
         wait_for_app(a, "Historique des imports")
         a.locator('[data-testid="stFileUploader"]').filter(has_text="Fichiers à importer").locator(
             '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(

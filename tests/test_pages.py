@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from relog_data import fmt, indicators as ind
 from relog_data.db import Database
-from tests.conftest import ROOT, start_app
+from tests.conftest import ROOT, download_links, start_app
 
 APP = str(ROOT / "app.py")
 
@@ -104,9 +104,9 @@ def test_import_page_renders_history_and_downloads(app):
     assert app.title[0].value == "Import des données"
     assert "Historique des imports" in [h.value for h in app.subheader]
     assert "Aucun import pour l'instant." in [c.value for c in app.caption]
-    labels = [b.label for b in app.get("download_button")]
+    labels = list(download_links(app))
     assert "Télécharger le modèle vide (.xlsx)" in labels
     app.button[0].click().run()  # "Préparer l'export complet de la base"
     assert not app.exception
-    labels = [b.label for b in app.get("download_button")]
+    labels = list(download_links(app))
     assert "Télécharger l'export (.xlsx)" in labels

@@ -4,7 +4,6 @@ time-out, sign-out, and caches that are never shared across roles."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
 
@@ -12,7 +11,9 @@ from relog_data import accounts
 from relog_data.access import Viewer
 from relog_data.db import Database
 
-from .conftest import start_app
+from relog_data import sessions
+
+from .conftest import download_links, start_app
 
 PAGES = ["summary", "progress", "schedule", "quality", "map_view", "supply_needs", "households",
          "synoptic", "meeting_report", "satisfaction", "glossary", "data_import", "admin_log"]
@@ -126,13 +127,22 @@ def test_another_database_shows_nothing_before_sign_in(locked_db, monkeypatch):
             at.switch_page(f"pages/{page}.py")
 
 
+def type_sign_in(at, login: str, password: str) -> None:
+    at.text_input(key="sign_in_login").input(login)
+    at.text_input(key="sign_in_password").input(password)
+    at.button[0].click().run()
+
+
+def _audit(path):
+    with Database(path) as db:
+        return db.query_text("SELECT login, role, action, detail FROM audit_log ORDER BY entry_id")
+
+
 def test_sign_in_sign_out_and_audit(locked_db, monkeypatch):
     with Database(locked_db, read_only=False) as db:
         accounts.add_user(db, "alice", PASSWORD, "partenaire")
     at = start_app(locked_db, monkeypatch, signed_in=False)
-    at.text_input(key="sign_in_login").input("alice")
-    at.text_input(key="sign_in_password").input("faux mot de passe")
-    at.button[0].click().run()
+    type_sign_in(at, "alice", "faux mot de passe")
     assert at.error[0].value == "Identifiant ou mot de passe incorrect."
     at.text_input(key="sign_in_password").input(PASSWORD)
     at.button[0].click().run()
@@ -142,20 +152,128 @@ def test_sign_in_sign_out_and_audit(locked_db, monkeypatch):
     assert not opened(at, "data_import")
     at.sidebar.button[0].click().run()  # Se déconnecter
     assert at.title[0].value == "Connexion"
-    with Database(locked_db) as db:
-        log = db.query_text("SELECT login, action FROM audit_log ORDER BY entry_id")
+    log = _audit(locked_db)
     assert log["action"].tolist() == ["compte", "échec de connexion", "connexion",
                                       "déconnexion"]
 
 
-def test_idle_sessions_are_signed_out(locked_db, monkeypatch):
+def test_a_password_typed_as_login_never_reaches_the_log(locked_db, monkeypatch):
+    """Finding 7: what is typed as a login is logged only when it is an
+    existing login (a password typed in the wrong field stays out)."""
+    with Database(locked_db, read_only=False) as db:
+        accounts.add_user(db, "alice", PASSWORD, "partenaire")
+    at = start_app(locked_db, monkeypatch, signed_in=False)
+    type_sign_in(at, "=HYPERLINK(\"http://x\";\"y\") secret!", "x")
+    at.text_input(key="sign_in_login").input("alice")
+    at.button[0].click().run()
+    log = _audit(locked_db)
+    failures = log[log["action"] == "échec de connexion"]
+    assert failures["login"].isna().tolist() == [True, False]
+    assert failures["login"].iloc[1] == "alice"
+    assert not log.astype(str).apply(lambda c: c.str.contains("secret|HYPERLINK")).any().any()
+
+
+def test_the_previous_users_files_never_reach_the_next_user_of_the_tab(locked_db, monkeypatch):
+    """Finding 1: charge1 makes a pack, signs out; elu1 signs in in the same
+    tab: no download, no file, no result of charge1's is left."""
+    from relog_data import downloads
+
+    with Database(locked_db, read_only=False) as db:
+        accounts.add_user(db, "charge1", PASSWORD, "charge", operations=["OPA"])
+        accounts.add_user(db, "elu1", PASSWORD, "elu")
+    at = start_app(locked_db, monkeypatch, signed_in=False,
+                   operation="OPA")
+    type_sign_in(at, "charge1", PASSWORD)
+    assert opened(at, "meeting_report")
+    at.radio(key="report_audience").set_value("charge").run()
+    at.button[0].click().run()  # Générer le rapport
+    assert not at.exception, at.exception
+    links = download_links(at)
+    assert set(links) == {"Télécharger le rapport (PDF)", "Télécharger l'annexe (Excel)"}
+    token = at.session_state["access_token"]
+    key = sessions.SessionStore.key_of(token)
+    file_id = links["Télécharger le rapport (PDF)"].rsplit("/", 1)[1]
+    assert downloads.REGISTRY.take(file_id, token).data.startswith(b"%PDF")
+    at.sidebar.button[0].click().run()  # Se déconnecter
+    assert downloads.REGISTRY.count(key) == 0
+    assert downloads.REGISTRY.take(file_id, token) is None
+    assert sessions.STORE.get(token) is None
+    assert "report_files" not in at.session_state
+    assert at.session_state["filter_operations"] == ["OPA"]  # the filters stay
+    type_sign_in(at, "elu1", PASSWORD)
+    assert not at.exception, at.exception
+    assert opened(at, "meeting_report")
+    assert download_links(at) == {}
+    assert "report_files" not in at.session_state
+
+
+def test_idle_and_too_long_sessions_are_signed_out(locked_db, monkeypatch):
     monkeypatch.setenv("RELOG_IDLE_MINUTES", "30")
     at = start_app(locked_db, monkeypatch, viewer=Viewer("admin", login="bob"))
     assert at.title[0].value == "Synthèse du programme"
-    at.session_state["access_last_seen"] = time.time() - 31 * 60
+    session = sessions.STORE.get(at.session_state["access_token"])
+    session.last_seen -= 31 * 60
     at.run()
     assert at.title[0].value == "Connexion"
     assert "30 minutes d'inactivité" in at.warning[0].value
+    log = _audit(locked_db)
+    assert log[["login", "action", "detail"]].values.tolist()[-1] == \
+        ["bob", "déconnexion", "inactivité de plus de 30 min"]
+    # the absolute limit, however active the session
+    at = start_app(locked_db, monkeypatch, viewer=Viewer("admin", login="bob"))
+    session = sessions.STORE.get(at.session_state["access_token"])
+    session.created -= 13 * 3600
+    at.run()
+    assert at.title[0].value == "Connexion"
+    assert "12 heures" in at.warning[0].value
+
+
+def test_disabling_or_changing_a_role_takes_effect_at_the_next_click(locked_db, monkeypatch):
+    """Finding 7: open sessions kept their role; now each run re-reads it."""
+    at = start_app(locked_db, monkeypatch, viewer=Viewer("admin", login="carole"))
+    assert opened(at, "data_import")
+    from relog_data.db import shared_database
+
+    app_db = shared_database(locked_db)  # the app's handle: written as a CLI request is
+    with app_db.write_access() as db:
+        accounts.set_role(db, "carole", "elu", actor="test")
+    at.run()
+    assert not at.exception, at.exception
+    assert "n'est pas ouverte au profil « Élu" in at.warning[0].value  # not the import form
+    assert not at.get("file_uploader")
+    assert not opened(at, "data_import")
+    assert not opened(at, "households")
+    with app_db.write_access() as db:
+        accounts.set_active(db, "carole", False, actor="test")
+    at.run()
+    assert at.title[0].value == "Connexion"
+    assert "n'est plus actif" in at.warning[0].value
+
+
+def test_first_administrator_through_the_set_up_link(locked_db, monkeypatch, capsys):
+    """An empty database: the sign-in page offers nothing until the one-time
+    link printed in the server log is opened; then it creates the admin."""
+    from pages import _access
+
+    _access._SETUP.clear()
+    at = start_app(locked_db, monkeypatch, signed_in=False)
+    assert "lien de première configuration" in at.info[0].value
+    token = _access._SETUP["token"]
+    assert token in capsys.readouterr().out  # printed in the server log
+    at = start_app(locked_db, monkeypatch, signed_in=False, configuration="mauvais")
+    assert not at.get("form") and at.info
+    at = start_app(locked_db, monkeypatch, signed_in=False, configuration=token)
+    at.text_input(key="setup_login").input("admin1")
+    at.text_input(key="setup_password").input(PASSWORD)
+    at.text_input(key="setup_again").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Synthèse du programme"
+    assert "configuration" not in at.query_params
     with Database(locked_db) as db:
-        log = db.query_text("SELECT login, action, detail FROM audit_log")
-    assert log.values.tolist() == [["bob", "déconnexion", "inactivité de plus de 30 min"]]
+        users = db.query_text("SELECT login, role FROM users")
+    assert users.values.tolist() == [["admin1", "admin"]]
+    # the link is spent
+    at = start_app(locked_db, monkeypatch, signed_in=False, configuration=token)
+    assert not any(f.key == "first_admin" for f in at.get("form")) if at.get("form") else True
+    assert at.text_input(key="sign_in_login") is not None
