@@ -337,6 +337,11 @@ def _log(action: str, detail: str, login: str | None = None, role: str | None = 
 
 def sign_in_page(page_url: str = "") -> None:
     st.title("Connexion")
+    with st.columns([2, 3])[0]:  # a form of a readable width
+        _sign_in_form(page_url)
+
+
+def _sign_in_form(page_url: str) -> None:
     message = st.session_state.pop(KEY_MESSAGE, None)
     if message:
         st.warning(message)

@@ -52,6 +52,14 @@ with col2:
                     f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx", XLSX,
                     "export complet de la base (.xlsx)")
 
+if ui.call("settings").get("demo") == "oui":  # the demo never receives real data
+    st.info("Base de démonstration : l'import y est fermé, pour que de vraies données ne se "
+            "retrouvent jamais publiées sous le bandeau « données fictives ». Créez une vraie "
+            "base vide avec `python -m relog_data init --db CHEMIN`, importez-y le classeur "
+            "(`python -m relog_data import FICHIER --db CHEMIN`) puis lancez l'application sur "
+            "elle (`RELOG_DB=CHEMIN make run`) : elle demandera une connexion.")
+    st.stop()
+
 uploads = st.file_uploader("Fichiers à importer", type=["xlsx", "csv", "zip"],
                            accept_multiple_files=True, key="import_files")
 with st.expander("Options"):

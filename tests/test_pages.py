@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from relog_data import fmt, indicators as ind
 from relog_data.db import Database
-from tests.conftest import ROOT, download_links, start_app
+from tests.conftest import ROOT, download_links, real_copy, start_app
 
 APP = str(ROOT / "app.py")
 
@@ -98,7 +98,16 @@ def test_missing_database_gives_a_french_error(tmp_path, monkeypatch):
     assert "Base de données introuvable" in at.error[0].value
 
 
-def test_import_page_renders_history_and_downloads(app):
+def test_the_demo_import_page_says_how_to_make_a_real_database(app):
+    app.switch_page("pages/data_import.py").run()
+    assert not app.exception
+    assert "python -m relog_data init --db CHEMIN" in app.info[0].value
+    assert not app.get("file_uploader")
+    assert "Télécharger le modèle vide (.xlsx)" in download_links(app)
+
+
+def test_import_page_renders_history_and_downloads(demo_db_path, tmp_path, monkeypatch):
+    app = start_app(real_copy(demo_db_path, tmp_path / "real.duckdb"), monkeypatch)
     app.switch_page("pages/data_import.py").run()
     assert not app.exception
     assert app.title[0].value == "Import des données"
