@@ -215,7 +215,7 @@ def _cmd_import(args) -> int:
             p.file, p.sheet and f"feuille {p.sheet}", p.row and f"ligne {p.row}",
             p.column and f"colonne {p.column}", p.value is not None and f"valeur « {p.value} »",
         ) if x)
-        print(f"{p.severity.upper()} : {where} : {p.message}")
+        print(f"{p.severity.upper()} : " + (f"{where} : " if where else "") + p.message)
     if report.unreadable:
         return 2
     if report.errors:
