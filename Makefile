@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DB     := $(or $(RELOG_DB),data/relog.duckdb)
 PORT   ?= 8501
 
-.PHONY: run test setup setup-dev demo bench bench-smoke
+.PHONY: run test fuzz setup setup-dev demo bench bench-smoke
 
 LEAFLET_VERSION := 1.9.4
 LEAFLET := static/vendor/leaflet/leaflet.js
@@ -17,6 +17,16 @@ run: setup $(DB)
 
 test: setup-dev $(DB)
 	$(BIN)/python -m pytest
+
+# The property test over generated databases (tests/test_generated.py) with many
+# more examples than `make test` draws: FUZZ_EXAMPLES databases (200 by default),
+# reports for FUZZ_REPORTS of them, seeds from FUZZ_SEED.
+FUZZ_EXAMPLES ?= 200
+FUZZ_REPORTS ?= 10
+FUZZ_SEED ?= 0
+fuzz: setup-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_REPORTS=$(FUZZ_REPORTS) FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m pytest -m generated tests/test_generated.py
 
 setup: $(VENV)/.installed $(LEAFLET)
 setup-dev: $(VENV)/.installed-dev $(LEAFLET)

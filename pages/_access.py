@@ -443,7 +443,7 @@ def account_box(v: Viewer) -> None:
     if _is_demo():
         cols = st.columns([2, 3])
         cols[0].selectbox("Voir l'application comme", list(ROLES), format_func=ROLES.get,
-                          key=KEY_DEMO_ROLE,
+                          key=KEY_DEMO_ROLE, placeholder=ui.CHOOSE,
                           help="Démonstration seulement : chaque profil voit ce que ses droits "
                                "lui ouvrent. Une vraie base demande une connexion.")
         who = _demo(v.role)[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import access, downloads, fmt, indicators
+from relog_data import access, downloads, fmt, indicators, report
 from relog_data.access import AccessDenied, Viewer
 from relog_data.db import Database, default_db_path, shared_database
 from relog_data.errors import RelogError
@@ -117,8 +117,12 @@ def current_scope() -> indicators.Scope:
 
 
 def reference_date() -> date | None:
-    """The date of the previous meeting ("séance précédente")."""
-    return st.session_state.get(KEY_REFERENCE)
+    """The date of the previous meeting ("séance précédente"); None when it is
+    later than the situation date (refused in the sidebar)."""
+    reference = st.session_state.get(KEY_REFERENCE)
+    if report.reference_problem(st.session_state.get(KEY_AS_OF), reference):
+        return None
+    return reference
 
 
 def operation_labels() -> dict[str, str]:
@@ -235,6 +239,11 @@ def sidebar_filters() -> indicators.Scope:
                       help=f"Par défaut, la date du dernier événement connu ({fmt.day(latest)}).")
         st.date_input("Séance précédente", key=KEY_REFERENCE, format="DD/MM/YYYY",
                       help="Chaque chiffre est comparé à sa valeur à cette date.")
+        problem = report.reference_problem(st.session_state.get(KEY_AS_OF),
+                                           st.session_state.get(KEY_REFERENCE))
+        if problem:
+            st.error(problem + " Aucune évolution n'est calculée tant que les dates ne sont "
+                     "pas dans cet ordre.", icon=":material/event_busy:")
     _write_url()
     return current_scope()
 
@@ -350,3 +359,72 @@ def demo_banner() -> None:
         "s'inspirent d'opérations réelles ; les ménages, leurs parcours et leurs réponses "
         "sont inventés.</div>"
     )
+
+
+# -- French around Streamlit's and Plotly's own widgets -------------------------------------------
+MISSING = "—"  # shown in tables for a missing value (Streamlit's default is "None")
+CHOOSE = "Choisir"  # placeholder of a select box with no value (Streamlit's: "Choose an option")
+EMPTY_TABLE = "Aucune ligne à afficher."
+
+# Plotly's mode bar: only what a meeting needs (a PNG for the slides, the axes back after a
+# zoom), with French titles. Plotly's French locale is a separate script that is not served
+# here: the few strings these buttons and notices show are given in the chart's config.
+_PLOTLY_FRENCH = {
+    "dictionary": {
+        "Download plot as a PNG": "Télécharger le graphique (PNG)",
+        "Download plot": "Télécharger le graphique",
+        "Reset axes": "Réinitialiser les axes",
+        "Autoscale": "Échelle automatique",
+        "Double-click to zoom back out": "Double-cliquez pour revenir à la vue d'ensemble",
+        "Taking snapshot - this may take a few seconds":
+            "Image en préparation : quelques secondes…",
+        "Snapshot succeeded": "Image enregistrée",
+        "Sorry, there was a problem downloading your snapshot!":
+            "Le téléchargement de l'image a échoué.",
+        "Produced with Plotly.js": "Graphique Plotly.js",
+        "trace": "série",
+    },
+    "format": {
+        "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+        "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+        "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                   "septembre", "octobre", "novembre", "décembre"],
+        "shortMonths": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+                        "sept.", "oct.", "nov.", "déc."],
+        "date": "%d/%m/%Y",
+        "decimal": ",",
+        "thousands": "\u202f",
+    },
+}
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtons": [["toImage", "resetScale2d"]],
+    "toImageButtonOptions": {"format": "png", "filename": "relog-graphique", "scale": 2},
+    "locale": "fr-relog",
+    "locales": {"fr-relog": _PLOTLY_FRENCH},
+}
+
+
+def table(data, *, empty: str = EMPTY_TABLE, container=None, **kwargs):
+    """st.dataframe with "—" for missing values, and a French sentence instead
+    of Streamlit's "empty" grid when there is no row."""
+    from pandas.io.formats.style import Styler
+
+    where = container or st
+    frame = data.data if isinstance(data, Styler) else data
+    if frame is None or len(frame) == 0:
+        where.caption(empty)
+        return None
+    kwargs.setdefault("placeholder", MISSING)
+    kwargs.setdefault("width", "stretch")
+    return where.dataframe(data, **kwargs)
+
+
+def upload_note(types: list[str], container=None) -> None:
+    """Under a file uploader: the formats and the size limit in French (the
+    uploader's own "100MB per file • XLSX" is hidden by assets/style.css)."""
+    from relog_data.sources import MAX_UPLOAD_MB
+
+    kinds = ", ".join(f".{t}" for t in types)
+    (container or st).caption(f"Formats acceptés : {kinds} — {fmt.integer(MAX_UPLOAD_MB)} Mo "
+                              "au plus par fichier.")

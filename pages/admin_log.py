@@ -21,7 +21,7 @@ if users.empty:
     st.info("Aucun compte local (base de démonstration, ou connexion par fournisseur "
             "d'identité). Création : `python -m relog_data users add LOGIN --role admin`.")
 else:
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         "Identifiant": users["login"],
         "Nom": users["display_name"].fillna(""),
         "Rôle": users["role"].map(ROLES),
@@ -43,6 +43,6 @@ shown = pd.DataFrame({
     "Action": log["action"].map(audit.ACTIONS).fillna(log["action"]),
     "Détail": log["detail"].fillna(""),
 })
-st.dataframe(shown, hide_index=True, width="stretch")
+ui.table(shown, hide_index=True, width="stretch")
 ui.download("Télécharger le journal (CSV)", spreadsheet.csv_bytes(shown),
             "relog-journal-audit.csv", "text/csv", "journal d'audit (CSV)")

@@ -62,10 +62,12 @@ if ui.call("settings").get("demo") == "oui":  # the demo never receives real dat
 
 uploads = st.file_uploader("Fichiers à importer", type=["xlsx", "csv", "zip"],
                            accept_multiple_files=True, key="import_files")
+ui.upload_note(["xlsx", "csv", "zip"])
 with st.expander("Options"):
     replace = st.multiselect(
         "Remplacer entièrement ces feuilles (les lignes absentes du fichier seront supprimées)",
-        options=[t.sheet for t in model.TABLES], key="import_replace")
+        options=[t.sheet for t in model.TABLES], key="import_replace",
+        placeholder="Aucune : les feuilles sont complétées")
 
 
 def _run(dry_run: bool):
@@ -87,12 +89,12 @@ def _run(dry_run: bool):
 
 def _show_report(report) -> None:
     if report.summary:
-        st.dataframe(report.summary_frame(), hide_index=True, width="stretch")
+        ui.table(report.summary_frame(), hide_index=True, width="stretch")
     problems = report.problems_frame()
     if len(problems):
         n_err, n_warn = len(report.errors), len(report.warnings)
         st.markdown(f"**{n_err} erreur(s), {n_warn} avertissement(s)**")
-        st.dataframe(problems, hide_index=True, width="stretch")
+        ui.table(problems, hide_index=True, width="stretch")
         ui.download("Télécharger la liste (CSV)", spreadsheet.csv_bytes(problems),
                     "relog-controle-import.csv", "text/csv",
                     "liste des contrôles d'import (CSV)")
@@ -136,6 +138,7 @@ st.markdown("Communes, quartiers prioritaires (QPV) ou périmètre d'une opérat
             "coordonnées des relogements ; les valeurs saisies l'emportent toujours.")
 geo_file = st.file_uploader("Fichier de contours", type=["geojson", "json", "gpkg", "zip"],
                             key="geo_file")
+ui.upload_note(["geojson", "json", "gpkg", "zip"])
 kinds = {"communes": "communes", "qpv": "quartiers prioritaires (QPV)",
          "perimetre": "périmètre d'une opération"}
 kind = st.radio("Type de contours", list(kinds), format_func=kinds.get, horizontal=True,
@@ -143,7 +146,8 @@ kind = st.radio("Type de contours", list(kinds), format_func=kinds.get, horizont
 operation = None
 if kind == "perimetre":
     labels = ui.operation_labels()
-    operation = st.selectbox("Opération", list(labels), format_func=labels.get, key="geo_op")
+    operation = st.selectbox("Opération", list(labels), format_func=labels.get, key="geo_op",
+                             placeholder=ui.CHOOSE)
 if geo_file is not None and st.button("Importer les contours", icon=":material/map:"):
     try:
         with ui.database().write_access() as writable:
@@ -161,4 +165,4 @@ history = importer.history_table(ui.database())
 if history.empty:
     st.caption("Aucun import pour l'instant.")
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    ui.table(history, hide_index=True, width="stretch")

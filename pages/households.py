@@ -26,7 +26,7 @@ st.caption(f"{fmt.ratio(len(shown), len(households))} ménages"
            + (f" — les {fmt.integer(MAX_ROWS)} premiers sont affichés : précisez la recherche "
               "ou le périmètre" if len(shown) > MAX_ROWS else ""))
 named = "holder_name" in shown.columns  # removed by the data layer for pseudonymous roles
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Ménage": listed["household_id"],
     **({"Titulaire": listed["holder_name"].fillna("—")} if named else {}),
     "Bâtiment": listed["building_name"],
@@ -37,7 +37,8 @@ st.dataframe(pd.DataFrame({
 
 if shown.empty:
     st.stop()
-household = st.selectbox("Fiche du ménage", listed["household_id"].tolist(), key="household_id")
+household = st.selectbox("Fiche du ménage", listed["household_id"].tolist(), key="household_id",
+                         placeholder=ui.CHOOSE)
 row = households.set_index("household_id").loc[household]
 st.subheader(f"Fiche {fmt.md_escape(household)}")
 days = row["days_since_last_event"]
@@ -63,7 +64,7 @@ if len(need):
 
 events = ui.call_module("supply", "household_events", household)
 st.markdown("**Chronologie**")
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Date": [fmt.day(d) for d in events["day"]], "Événement": events["event"],
     "Détail": events["detail"].fillna("")}), hide_index=True, width="stretch")
 
@@ -72,7 +73,7 @@ st.markdown(f"**Reste à charge** (loyer + charges − APL, par mois) : avant "
 mine = ui.call_module("supply", "matches", scope, 0.10, household)
 st.markdown(f"**Logements compatibles** ({fmt.integer(len(mine))})")
 if len(mine):
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         "Rang": mine["rank"], "Logement": mine["vacancy_id"], "Bailleur": mine["landlord"],
         "Commune": mine["commune"], "Typologie": mine["typology"],
         "Loyer": [fmt.euros(v) for v in mine["rent"]]}), hide_index=True, width="stretch")

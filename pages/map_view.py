@@ -28,7 +28,7 @@ with st.sidebar:
                                  format_func={"on_site": "sur site / hors site",
                                               "landlord": "bailleur de destination",
                                               "housing_type": "type de parc"}.get,
-                                 key="map_colour")
+                                 key="map_colour", placeholder=ui.CHOOSE)
         temporary = st.toggle("Relogements provisoires", value=False, key="map_temporary")
         lines = st.toggle("Lignes origine → destination", value=False, key="map_lines")
     else:
@@ -81,7 +81,7 @@ if perimeters["source"].str.contains("indicatif").any():
 st.subheader("Par commune de destination")
 rehoused = aggregates["rehoused"].iloc[0] if len(aggregates) else 0
 ui.suppression_note()
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Commune": aggregates["commune"],
     "Ménages": [fmt.integer(v) for v in aggregates["households"]],
     "Part": [f"{fmt.share(s)} ({fmt.ratio(n, rehoused)})"
@@ -111,4 +111,4 @@ counts = bins.value_counts(sort=False)
 st.plotly_chart(charts.horizontal_counts(
     [str(i) for i in counts.index], [int(v) for v in counts.values],
     f"Distance origine → destination au {as_of} (n = {fmt.integer(len(distances))})",
-    "#0072B2"), width="stretch", config={"displaylogo": False})
+    "#0072B2"), width="stretch", config=ui.PLOTLY_CONFIG)

@@ -26,7 +26,11 @@ viewer = ui.current_viewer()
 audience = st.radio("Public", list(access.REPORT_AUDIENCES[viewer.role]),
                     format_func=privacy.AUDIENCES.get, key="report_audience")
 
-if st.button("Générer le rapport", type="primary", icon=":material/picture_as_pdf:"):
+problem = report.reference_problem(scope.as_of, st.session_state.get(ui.KEY_REFERENCE))
+if problem:
+    st.error(problem)
+if st.button("Générer le rapport", type="primary", icon=":material/picture_as_pdf:",
+             disabled=bool(problem)):
     started = time.perf_counter()
     with st.spinner("Préparation du rapport (graphiques, mise en page)…"):
         try:
@@ -34,19 +38,33 @@ if st.button("Générer le rapport", type="primary", icon=":material/picture_as_
                 pdf, annex = Path(folder) / "rapport.pdf", Path(folder) / "annexe.xlsx"
                 allowed = access.report_scope(viewer, scope, audience)
                 report.generate(ui.database(), allowed, reference, audience, pdf, annex)
-                st.session_state["report_files"] = (pdf.read_bytes(), annex.read_bytes(),
-                                                    audience, scope.as_of)
+                st.session_state["report_files"] = {
+                    "pdf": pdf.read_bytes(), "annex": annex.read_bytes(),
+                    "audience": audience, "as_of": scope.as_of, "reference": reference,
+                    "scope": scope}
         except RelogError as exc:
             st.error(str(exc))
         else:
             st.success(f"Rapport prêt en {fmt.number(time.perf_counter() - started, 1)} s.")
 
 files = st.session_state.get("report_files")
-if files is not None:
-    pdf_bytes, annex_bytes, who, when = files
-    stem = f"relog-rapport-{who}-{when.isoformat()}"
-    left, right = st.columns(2)
-    ui.download("Télécharger le rapport (PDF)", pdf_bytes, f"{stem}.pdf", "application/pdf",
-                f"rapport de séance ({who})", container=left)
-    ui.download("Télécharger l'annexe (Excel)", annex_bytes, f"{stem}-annexe.xlsx", XLSX,
-                f"annexe du rapport de séance ({who})", container=right)
+if isinstance(files, dict):
+    stale = files["scope"] != scope or files["reference"] != reference
+    if stale:
+        # A pack made for other dates or another scope is never offered: it
+        # would be taken for the one the sidebar shows.
+        st.caption(f"Le dernier rapport généré portait sur d'autres dates ou un autre périmètre "
+                   f"(données au {fmt.day(files['as_of'])}"
+                   + (f", séance précédente du {fmt.day(files['reference'])}"
+                      if files["reference"] else "")
+                   + f", {ui.scope_caption(files['scope']).lower()}) : générez-le de nouveau "
+                   "pour la sélection actuelle.")
+    else:
+        who, when = files["audience"], files["as_of"]
+        stem = f"relog-rapport-{who}-{when.isoformat()}"
+        st.caption(f"Rapport « {privacy.AUDIENCES.get(who, who)} », données au {fmt.day(when)}.")
+        left, right = st.columns(2)
+        ui.download("Télécharger le rapport (PDF)", files["pdf"], f"{stem}.pdf",
+                    "application/pdf", f"rapport de séance ({who})", container=left)
+        ui.download("Télécharger l'annexe (Excel)", files["annex"], f"{stem}-annexe.xlsx", XLSX,
+                    f"annexe du rapport de séance ({who})", container=right)

@@ -39,10 +39,14 @@ all_counts = ui.call("status_counts", scope, level)
 counts, left_out = ui.largest_groups(all_counts, "group_key", "households")
 options = ui.call("scope_options")
 names = dict(zip(options["code"], options["label"].fillna(options["code"])))
+if level == "building":  # buildings may share a name: "Opération · Bâtiment", by code
+    placed = ui.call("timeline", scope).query("level == 'building'")
+    names = {code: f"{op} · {name}" for code, op, name in
+             zip(placed["building_code"], placed["operation_name"], placed["name"])}
 st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
     title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
                f"({ui.n_text(all_counts['households'])})"),
-    width="stretch", config={"displaylogo": False})
+    width="stretch", config=ui.PLOTLY_CONFIG)
 if left_out:
     st.caption(left_out)
 
@@ -53,7 +57,7 @@ projection = ui.call("projection", scope)
 total = projection[projection["is_total"]].iloc[0]
 st.plotly_chart(charts.progress_curve(
     series, total, f"Ménages relogés ou sortis, cumul réel et prévu, au {as_of}"),
-    width="stretch", config={"displaylogo": False})
+    width="stretch", config=ui.PLOTLY_CONFIG)
 
 
 def short_projection(row) -> str:
@@ -73,7 +77,7 @@ def short_projection(row) -> str:
 st.markdown(f"**Ensemble du périmètre** : {indicators.projection_sentence(total)}.")
 labels = ui.operation_labels()
 per_op = projection[~projection["is_total"]]
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Opération": [labels.get(c, c) for c in per_op["operation_code"]],
     "Relogés + sortis": [fmt.ratio(d, t) for d, t in zip(per_op["done"],
                                                           per_op["households_total"])],
@@ -89,17 +93,24 @@ if risk.empty:
     st.success("Aucun bâtiment dont la démolition est prévue dans les 6 mois n'abrite encore "
                "de ménages.")
 else:
-    st.dataframe(pd.DataFrame({
+    demolished = risk[risk["demolished"].astype(bool)]
+    if len(demolished):
+        st.error(f"{fmt.integer(len(demolished))} bâtiment(s) démoli(s) selon les données "
+                 "abritent encore des ménages : données à corriger.")
+    ui.table(pd.DataFrame({
         "Bâtiment": risk["name"],
         "Opération": risk["operation_name"],
         "Démolition prévue": [fmt.day(d) for d in risk["planned_demolition"]],
-        "Échéance": ["dépassée" if o else f"dans {fmt.integer(d)} jours"
-                     for o, d in zip(risk["overdue"], risk["days_left"])],
+        "Échéance": [f"démoli le {fmt.day(a)} — données à corriger" if m
+                     else "dépassée" if o else f"dans {fmt.integer(d)} jours"
+                     for m, a, o, d in zip(risk["demolished"], risk["actual_demolition"],
+                                           risk["overdue"], risk["days_left"])],
         "Ménages encore dans le bâtiment": [fmt.ratio(a, b) for a, b in
                                             zip(risk["still_inside"], risk["households"])],
     }), hide_index=True, width="stretch")
     st.caption("Démolition prévue dans les 6 mois suivant la date de situation (ou dépassée "
-               "sans démolition réelle) et ménages encore présents (statuts 1 à 5).")
+               "sans démolition réelle), ou démolition réelle déjà datée, et ménages encore "
+               "présents (statuts 1 à 5).")
 
 # -- offers ------------------------------------------------------------------------------------
 st.subheader("Propositions et refus")
@@ -123,7 +134,7 @@ def offers_histogram(offers: pd.DataFrame) -> None:
         ["aucune", "1 proposition", "2 propositions", "3 propositions", "4 ou plus"],
         [int(v) for v in dist], f"Propositions reçues par ménage au {as_of} "
         f"(n = {fmt.integer(len(offers))})", STATUS_COLOURS["proposition en cours"]),
-        width="stretch", config={"displaylogo": False})
+        width="stretch", config=ui.PLOTLY_CONFIG)
 
 
 def refusal_chart() -> None:
@@ -131,7 +142,7 @@ def refusal_chart() -> None:
     st.plotly_chart(charts.horizontal_counts(
         reasons["reason"].tolist(), reasons["refused"].tolist(),
         f"Motifs de refus au {as_of} ({ui.n_text(reasons['refused'])} refus)",
-        "#D55E00", unit="refus"), width="stretch", config={"displaylogo": False})
+        "#D55E00", unit="refus"), width="stretch", config=ui.PLOTLY_CONFIG)
 
 
 if not household_level:  # elected officials: aggregates only, no household list
@@ -144,7 +155,7 @@ with right:
     refusal_chart()
 three = offers[offers["refused"] >= 3]
 st.markdown(f"**Ménages ayant refusé 3 propositions ou plus** ({fmt.integer(len(three))})")
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Ménage": three["household_id"],
     "Bâtiment": [names.get(b, b) for b in three["building_code"]],
     "Situation": three["state"],
@@ -158,4 +169,4 @@ work = ui.call("workload", scope).rename(columns={"officer": "group_key"})
 st.plotly_chart(charts.status_bars(work, {}, as_of, relative=False).update_layout(
     title_text=f"Ménages par chargé de relogement et par statut au {as_of} "
                f"({ui.n_text(work['households'])})"),
-    width="stretch", config={"displaylogo": False})
+    width="stretch", config=ui.PLOTLY_CONFIG)

@@ -12,24 +12,44 @@ scope = ui.current_scope()
 as_of = ui.as_of_text()
 ui.header("Qualité du relogement", lead="Relogements définitifs au", note=True)
 
+
+
+def data_quality() -> None:
+    """Contradictory data, counted per kind: shown, not hidden."""
+    st.subheader("Qualité des données")
+    found = ui.call("data_contradictions", scope)
+    ui.table(pd.DataFrame({
+        "Contradiction": found["label"],
+        "Bâtiments": [fmt.integer(v) for v in found["buildings"]],
+        "Ménages concernés": [fmt.integer(v) for v in found["households"]],
+    }), hide_index=True, width="stretch")
+    if (found["buildings"] > 0).any():
+        st.warning("Des données se contredisent : à corriger dans le classeur de suivi "
+                   "(détail dans les points d'attention de la Synthèse et à l'import).")
+    st.caption("Bâtiment démoli encore habité : démolition réelle datée au plus tard du "
+               f"{as_of} et ménages encore à l'intérieur (statuts 1 à 5) à cette date.")
+
+
 per_op = ui.call("kpis", scope, "operation")
 total = per_op[per_op["is_total"]].iloc[0]
-if int(total["rehoused"]) == 0:
+if not fmt.is_missing(total["rehoused"]) and int(total["rehoused"]) == 0:
     st.info("Aucun ménage relogé dans ce périmètre à cette date.")
+    data_quality()
     st.stop()
 labels = ui.operation_labels()
 
 
 def share(num, den) -> str:
     text = fmt.share_with_n(num, den)
-    return text + (" · effectif faible" if 0 < den < SMALL else "")
+    small = not fmt.is_missing(den) and 0 < den < SMALL  # masked (elu): not marked
+    return text + (" · effectif faible" if small else "")
 
 
 rows = {}
 for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
     name = "Ensemble du périmètre" if row["is_total"] else labels.get(row["group_key"],
                                                                        row["group_key"])
-    p = int(row["rest_to_pay_increase_share_den"])
+    p = row["rest_to_pay_increase_share_den"]  # NA when masked for elected officials
     rows[name] = {
         "Ménages relogés": fmt.integer(row["rehoused"]),
         "Relogés hors site": share(row["offsite_share_num"], row["offsite_share_den"]),
@@ -39,7 +59,7 @@ for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
         "Reste à charge médian avant → après": (
             f"{fmt.euros(row['rest_to_pay_before_median'])} → "
             f"{fmt.euros(row['rest_to_pay_after_median'])} (n = {fmt.integer(p)})"
-            + (" · effectif faible" if 0 < p < SMALL else "")),
+            + (" · effectif faible" if not fmt.is_missing(p) and 0 < p < SMALL else "")),
         "Évolution médiane du reste à charge": fmt.signed_euros(row["rest_to_pay_median_change"]),
         "Reste à charge en hausse": share(row["rest_to_pay_increase_share_num"], p),
         "Compensation ANRU": (f"{fmt.euros(row['rent_compensation_eur'])} "
@@ -47,7 +67,7 @@ for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
     }
 table = pd.DataFrame(rows)
 table.index.name = "Indicateur"
-st.dataframe(table, width="stretch")
+ui.table(table, width="stretch")
 st.caption(f"Entre parenthèses : numérateur / dénominateur. « effectif faible » : moins de "
            f"{SMALL} ménages dans la population de l'indicateur. « — » : non défini.")
 
@@ -65,26 +85,26 @@ with left:
     st.plotly_chart(charts.horizontal_counts(
         [g.split(". ", 1)[-1] for g in rtp["grp"]], rtp["households"].tolist(),
         f"Évolution du reste à charge (€/mois) au {as_of} (n = {fmt.integer(n)})",
-        "#0072B2"), width="stretch", config={"displaylogo": False})
+        "#0072B2"), width="stretch", config=ui.PLOTLY_CONFIG)
 with right:
     occupancy = part("occupancy")
     st.plotly_chart(charts.horizontal_counts(
         occupancy["grp"].tolist(), occupancy["households"].tolist(),
         f"Occupation du logement de destination au {as_of} (n = {fmt.integer(n)})",
-        "#009E73"), width="stretch", config={"displaylogo": False})
+        "#009E73"), width="stretch", config=ui.PLOTLY_CONFIG)
 left, right = st.columns(2)
 with left:
     housing = part("housing_type").sort_values("households", ascending=False)
     st.plotly_chart(charts.horizontal_counts(
         housing["grp"].tolist(), housing["households"].tolist(),
         f"Type de parc de destination (n = {fmt.integer(n)})", "#56B4E9"),
-        width="stretch", config={"displaylogo": False})
+        width="stretch", config=ui.PLOTLY_CONFIG)
 with right:
     landlords = part("landlord").sort_values("households", ascending=False)
     st.plotly_chart(charts.horizontal_counts(
         landlords["grp"].tolist(), landlords["households"].tolist(),
         f"Bailleur de destination : répartition interbailleurs (n = {fmt.integer(n)})",
-        "#CC79A7"), width="stretch", config={"displaylogo": False})
+        "#CC79A7"), width="stretch", config=ui.PLOTLY_CONFIG)
 
 st.subheader("Typologie avant et après")
 change = part("typology_change")
@@ -94,13 +114,13 @@ matrix = (pd.DataFrame({"Avant": pairs[0], "Après": pairs[1],
           .pivot(index="Avant", columns="Après", values="n").fillna("0"))
 matrix.index = [f"avant {i}" for i in matrix.index]
 matrix.columns = [f"après {c}" for c in matrix.columns]
-st.dataframe(matrix, width="stretch")
+ui.table(matrix, width="stretch")
 st.caption("Nombre de ménages relogés par typologie du logement quitté (lignes) et du logement "
            "de destination (colonnes). Règle de sur- et sous-occupation : page Définitions.")
 
 st.subheader("Compensation ANRU de minoration de loyer")
 comp = part("compensation")
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Typologie": comp["grp"],
     "Relogements": [fmt.integer(v) for v in comp["households"]],
     "Montant": [fmt.euros(v) for v in comp["amount"]],
@@ -108,3 +128,5 @@ st.dataframe(pd.DataFrame({
 st.caption(f"Total : {fmt.euros(total['rent_compensation_eur'])} pour "
            f"{fmt.integer(total['rent_compensation_count'])} relogements (T1–T2 1 500 €, "
            "T3–T4 4 000 €, T5–T6 5 000 €).")
+
+data_quality()

@@ -20,8 +20,10 @@ waves = sorted(int(w) for w in shares["wave"].unique())
 wave_info = ui.call_module("survey", "waves", scope)
 col_a, col_b, _ = st.columns([1, 1, 2])
 wave_a = col_a.selectbox("Vague de référence", waves, index=0, key="sat_wave_a",
+                         placeholder=ui.CHOOSE,
                          format_func=lambda w: f"Vague {w}")
 wave_b = col_b.selectbox("Vague comparée", waves, index=len(waves) - 1, key="sat_wave_b",
+                         placeholder=ui.CHOOSE,
                          format_func=lambda w: f"Vague {w}")
 
 # -- waves: response and timing ------------------------------------------------------------
@@ -31,14 +33,19 @@ wave_table = pd.DataFrame({
     "Enquête": [f"du {fmt.day(a)} au {fmt.day(b)}"
                 for a, b in zip(wave_info["first_survey_date"], wave_info["last_survey_date"])],
     "Répondants": [fmt.integer(v) for v in wave_info["respondents"]],
-    "Taux de réponse": [f"{fmt.share(r)} ({fmt.ratio(n, d)} relogés avant l'enquête)"
+    "Taux de réponse": [f"{fmt.share(r)} ({fmt.ratio(n, d)} ménages relogés à la fin "
+                        f"de l'enquête)"
                         for r, n, d in zip(wave_info["response_rate"], wave_info["respondents"],
-                                           wave_info["rehoused_before"])],
+                                           wave_info["eligible"])],
+    "Réponses hors champ": [fmt.integer(v) for v in wave_info["out_of_scope_respondents"]],
     "Délai médian depuis le relogement": [
         "—" if pd.isna(m) else f"{fmt.number(m, 1)} mois"
         for m in wave_info["median_months_since_move"]],
 })
-st.dataframe(wave_table, hide_index=True, width="stretch")
+ui.table(wave_table, hide_index=True, width="stretch")
+st.caption("Taux de réponse : répondants parmi les ménages relogés (relogement définitif) au "
+           "plus tard à la dernière date d'enquête de la vague. Les réponses de ménages pas "
+           "encore relogés à cette date sont comptées « hors champ ».")
 warning = survey.timing_warning(wave_info, wave_a, wave_b)
 if warning:
     st.warning(warning)
@@ -46,7 +53,7 @@ if warning:
 # -- overview ------------------------------------------------------------------------------------
 st.subheader(f"Part de ménages satisfaits : vague {wave_a} et vague {wave_b}")
 table = survey.comparison_table(shares, wave_a, wave_b)
-st.dataframe(table.drop(columns="question"), hide_index=True, width="stretch")
+ui.table(table.drop(columns="question"), hide_index=True, width="stretch")
 st.caption(
     "Entre crochets : intervalle de confiance à 95 % (Wilson). Écart testé par le test exact "
     "de Fisher (bilatéral, adapté aux petits échantillons) ; significatif si p < 0,05. "
@@ -57,7 +64,7 @@ labels = {name: wording for name, _, wording in SURVEY_QUESTIONS}
 st.plotly_chart(
     charts.satisfaction_heatmap(shares, labels, f"Part de satisfaits par question et par vague "
                                 f"(au {ui.as_of_text()})", survey.MIN_GROUP),
-    width="stretch", config={"displaylogo": False})
+    width="stretch", config=ui.PLOTLY_CONFIG)
 
 # -- per question --------------------------------------------------------------------------------
 st.subheader("Réponses par question")
@@ -70,7 +77,7 @@ for name, scale, wording in SURVEY_QUESTIONS:
         continue
     st.plotly_chart(
         charts.diverging_answers(rows, scale, SATISFIED_ANSWERS, wording),
-        width="stretch", config={"displaylogo": False}, key=f"sat_{name}")
+        width="stretch", config=ui.PLOTLY_CONFIG, key=f"sat_{name}")
     st.caption(survey.compare(shares, name, wave_a, wave_b)["text"])
 
 # -- breakdowns ------------------------------------------------------------------------------------
@@ -89,7 +96,7 @@ shown = pd.DataFrame({
     "Répondants": ["< 5" if s else fmt.integer(n)
                    for s, n in zip(detail["suppressed"], detail["n_answers"])],
 })
-st.dataframe(shown, hide_index=True, width="stretch")
+ui.table(shown, hide_index=True, width="stretch")
 
 # -- download --------------------------------------------------------------------------------------
 small = shares["n_answers"] < survey.MIN_GROUP

@@ -17,7 +17,7 @@ if timeline.empty:
 
 st.plotly_chart(charts.gantt(timeline, scope.as_of,
                              f"Phases et démolitions : prévu et réel, au {as_of}"),
-                width="stretch", config={"displaylogo": False})
+                width="stretch", config=ui.PLOTLY_CONFIG)
 st.caption("Barres grises : phase prévue ; barres bleues : phase réelle (jusqu'à la date de "
            "situation si elle n'est pas finie). Losanges : démolition prévue (vide) et réelle "
            "(plein) ; triangles verts : premier et dernier relogement (ou sortie) du bâtiment.")
@@ -34,7 +34,7 @@ def slip(value) -> str:
 st.subheader("Glissements")
 phases = timeline[timeline["level"] == "phase"]
 st.markdown("**Phases**")
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Opération": phases["operation_name"],
     "Phase": phases["name"],
     "Début prévu → réel": [f"{fmt.day(a)} → {fmt.day(b)}"
@@ -45,7 +45,7 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch")
 buildings = timeline[timeline["level"] == "building"]
 st.markdown("**Bâtiments**")
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Opération": buildings["operation_name"],
     "Bâtiment": buildings["name"],
     "Premier / dernier relogement": [f"{fmt.day(a)} / {fmt.day(b)}" for a, b in

@@ -69,7 +69,7 @@ labels = dict(zip(overview["operation_code"], overview["name"]))
 st.plotly_chart(
     charts.status_bars(counts, labels, as_of),
     width="stretch",
-    config={"displaylogo": False},
+    config=ui.PLOTLY_CONFIG,
 )
 if left_out:
     st.caption(left_out)
@@ -94,7 +94,7 @@ table = pd.DataFrame(
         ],
     }
 )
-st.dataframe(
+ui.table(
     table,
     hide_index=True,
     width="stretch",
@@ -106,7 +106,10 @@ st.dataframe(
 )
 st.caption(
     "Prévus : ménages à reloger inscrits au plan de relogement. Concernés : fiches ménages "
-    "enregistrées (une décohabitation crée un ménage de plus, d'où Champratel : 97 pour 92 prévus)."
+    "enregistrées (une décohabitation crée un ménage de plus"
+    # the Champratel example exists only in the demo database
+    + (", d'où Champratel : 97 pour 92 prévus" if ui.call("settings").get("demo") == "oui"
+       else "") + ")."
 )
 
 # -- headline quality shares ------------------------------------------------------------
@@ -156,7 +159,7 @@ for _, row in shown_ops.iterrows():
     quality[labels.get(row["group_key"], row["group_key"])] = quality_rows(row)
 quality_table = pd.DataFrame(quality)
 quality_table.index.name = "Indicateur"
-st.dataframe(quality_table, width="stretch")
+ui.table(quality_table, width="stretch")
 st.caption(
     "Entre parenthèses : numérateur / dénominateur. « — » : indicateur non défini "
     "(aucun ménage concerné). Définitions exactes : page Définitions. " + left_out

@@ -56,11 +56,11 @@ with left:
     st.plotly_chart(charts.titled(fig, f"Besoins et offre par typologie au {as_of} "
                                         f"(n = {fmt.integer(len(needs))} ménages)", 380,
                                    legend_on_top=True),
-                    width="stretch", config={"displaylogo": False})
+                    width="stretch", config=ui.PLOTLY_CONFIG)
     st.caption("Barres orange : typologies où l'offre manque.")
 with right:
-    st.dataframe(typo, hide_index=True, width="stretch")
-st.dataframe(coverage_table("location", "Souhait de localisation"), hide_index=True,
+    ui.table(typo, hide_index=True, width="stretch")
+ui.table(coverage_table("location", "Souhait de localisation"), hide_index=True,
              width="stretch")
 
 # -- needs and supply breakdowns ----------------------------------------------------------------
@@ -73,7 +73,7 @@ def count_charts(frame, columns: list[tuple[str, str]], colour: str, unit: str,
         counts = frame[column].astype("object").fillna("non renseigné").value_counts()
         col.plotly_chart(charts.horizontal_counts(list(counts.index), [int(v) for v in counts],
                                                   label, colour, unit=unit),
-                         width="stretch", config={"displaylogo": False},
+                         width="stretch", config=ui.PLOTLY_CONFIG,
                          key=f"{prefix}_{column}")
 
 
@@ -104,7 +104,7 @@ if len(offer):
     st.plotly_chart(charts.titled(fig, "Logements mobilisables par contingent et par mois de "
                                         f"disponibilité (n = {fmt.integer(len(offer))})", 380,
                                    legend_on_top=True),
-                    width="stretch", config={"displaylogo": False})
+                    width="stretch", config=ui.PLOTLY_CONFIG)
 
 # -- affordability and capacity -------------------------------------------------------------------
 st.subheader("Loyers abordables")
@@ -122,7 +122,7 @@ capacity = ui.call_module("supply", "capacity")
 landlords = sorted(needs["origin_landlord"].dropna().unique())
 current = dict(zip(capacity["landlord"], capacity["annual_allocations"]))
 by_landlord = needs.groupby("origin_landlord").size()
-st.dataframe(pd.DataFrame({
+ui.table(pd.DataFrame({
     "Bailleur": landlords,
     "Ménages à reloger": [fmt.integer(by_landlord.get(b, 0)) for b in landlords],
     "Attributions annuelles": [fmt.integer(current[b]) if b in current else "non saisi"
@@ -163,14 +163,15 @@ else:
             "plusieurs opérations). Les logements compatibles du ménage choisi restent affichés.")
 left, right = st.columns(2)
 with left:
-    household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household")
+    household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household",
+                             placeholder=ui.CHOOSE)
     mine = ui.call_module("supply", "matches", scope, tolerance, household)
     need = needs.set_index("household_id").loc[household]
     st.caption(f"Recherche {fmt.md_escape(need['needed_typology'])}, souhait : "
                f"{fmt.md_escape(need['location_wish'] or 'non renseigné')}, loyer actuel "
                f"{fmt.euros(need['rent_before'])}, besoin : "
                f"{fmt.md_escape(need['specific_need'] or '—')}")
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         "Rang": mine["rank"], "Logement": mine["vacancy_id"], "Bailleur": mine["landlord"],
         "Commune": mine["commune"], "Typologie": mine["typology"],
         "Loyer": [fmt.euros(v) for v in mine["rent"]],
@@ -180,7 +181,7 @@ with right:
     if not full:
         st.stop()
     vacancies = offer.assign(n=offer["vacancy_id"].map(per_vacancy).fillna(0).astype(int))
-    st.dataframe(pd.DataFrame({
+    ui.table(pd.DataFrame({
         "Logement": vacancies["vacancy_id"], "Commune": vacancies["commune"],
         "Typologie": vacancies["typology"],
         "Ménages compatibles": [f"{fmt.integer(n)} ménage(s) compatible(s)"

@@ -21,6 +21,7 @@ if len(households) > MAX_CELLS:
     st.stop()
 timeline = ui.call("timeline", scope)
 buildings = timeline[timeline["level"] == "building"].set_index("building_code")
+operation_names = ui.operation_labels()
 legend = " ".join(
     f'<span style="display:inline-flex;align-items:center;margin-right:12px">'
     f'<span style="width:14px;height:14px;background:{STATUS_COLOURS[s]};'
@@ -38,6 +39,8 @@ for code, group in households.sort_values(["operation_code", "building_code", "s
     demolished = info["actual_end"] if info is not None else None
     if demolished is not None and not fmt.is_missing(demolished):
         when = f"démoli le {fmt.day(demolished)}"
+        if inside and demolished.date() <= scope.as_of:  # contradictory: shown, not hidden
+            when += " — bâtiment démoli encore habité : données à corriger"
     elif days is None:
         when = "démolition prévue : —"
     else:
@@ -49,7 +52,10 @@ for code, group in households.sort_values(["operation_code", "building_code", "s
         f'style="display:inline-block;width:16px;height:16px;margin:1px;'
         f'background:{STATUS_COLOURS.get(r.state, "#888")};border:1px solid #555"></span>'
         for r in group.itertuples())
+    # buildings of different operations may share a name: always say which operation
+    operation = group["operation_code"].iloc[0]
+    label = f'{operation_names.get(operation, operation)} · {group["building_name"].iloc[0]}'
     st.html(
-        f'<div style="margin-bottom:0.9rem"><div><b>{html.escape(group["building_name"].iloc[0])}'
+        f'<div style="margin-bottom:0.9rem"><div><b>{html.escape(label)}'
         f'</b> · {fmt.integer(len(group))} ménages, {fmt.integer(inside)} encore dans le '
         f'bâtiment · {when}</div><div style="max-width:900px">{cells}</div></div>')

@@ -169,6 +169,7 @@ POLICY: dict[tuple[str, str], Rule] = {
         "aggregate", counts=("households",), groups=(["dimension"], "households"),
         derived={"amount": "households"}),
     ("indicators", "attention_points"): Rule("aggregate"),
+    ("indicators", "data_contradictions"): Rule("aggregate", counts=("households",)),
     ("indicators", "workload"): _HOUSEHOLDS,  # per officer: a management view
     ("indicators", "offers_detail"): _HOUSEHOLDS,
     ("indicators", "followups_overdue"): _HOUSEHOLDS,
@@ -179,8 +180,9 @@ POLICY: dict[tuple[str, str], Rule] = {
         derived={"ci_low": "n_satisfied", "ci_high": "n_satisfied"}),
     ("survey", "distribution"): Rule("aggregate", counts=("count",),
                                      groups=(["question", "wave"], "count")),
-    ("survey", "waves"): Rule("aggregate", counts=("respondents", "rehoused_before"),
-                              shares={"response_rate": ("respondents", "rehoused_before")},
+    ("survey", "waves"): Rule("aggregate",
+                              counts=("respondents", "eligible", "out_of_scope_respondents"),
+                              shares={"response_rate": ("respondents", "eligible")},
                               derived={"median_months_since_move": "respondents"}),
     ("survey", "breakdown"): Rule(
         "aggregate", counts=("n_answers", "n_satisfied"),

@@ -161,7 +161,8 @@ def satisfaction_heatmap(shares: pd.DataFrame, labels: dict[str, str], title: st
         row_z, row_t = [], []
         for w in waves:
             cell = shares[(shares["question"] == q) & (shares["wave"] == w)]
-            n = 0 if cell.empty else int(cell["n_answers"].iloc[0])
+            n = 0 if cell.empty else cell["n_answers"].iloc[0]
+            n = min_group - 1 if pd.isna(n) else int(n)  # masked (elu): too few to show
             if n < min_group or pd.isna(cell["satisfied_share"].iloc[0]):
                 row_z.append(None)
                 row_t.append("effectif trop faible" if n else "—")
@@ -184,9 +185,11 @@ def progress_curve(series: pd.DataFrame, projection: pd.Series | None, title: st
     """Cumulative households rehoused or gone against the plan, with the
     projection at the pace of the last 6 months."""
     fig = go.Figure()
-    fig.add_scatter(x=series["day"], y=series["planned"], name="prévu (plan de relogement)",
-                    mode="lines", line={"color": "#888888", "dash": "dash", "width": 2},
-                    hovertemplate="%{x|%d/%m/%Y} : %{y:.0f} prévus<extra></extra>")
+    planned = pd.to_numeric(series["planned"], errors="coerce")
+    if planned.notna().any():  # the plan line only where a plan exists (NULL without)
+        fig.add_scatter(x=series["day"], y=series["planned"], name="prévu (plan de relogement)",
+                        mode="lines", line={"color": "#888888", "dash": "dash", "width": 2},
+                        hovertemplate="%{x|%d/%m/%Y} : %{y:.0f} prévus<extra></extra>")
     fig.add_scatter(x=series["day"], y=series["done"], name="relogés + sortis (réel)",
                     mode="lines", line={"color": STATUS_COLOURS["relogé"], "width": 3},
                     hovertemplate="%{x|%d/%m/%Y} : %{y} ménages<extra></extra>")
@@ -201,8 +204,14 @@ def progress_curve(series: pd.DataFrame, projection: pd.Series | None, title: st
         fig.add_hline(y=projection["households_total"], line={"color": "#52606D", "width": 1},
                       annotation_text=f"{fmt.integer(projection['households_total'])} ménages",
                       annotation_position="top left")
-    fig.update_xaxes(tickformat="%m/%Y", gridcolor="#E4E7EB")
-    fig.update_yaxes(title="ménages (cumul)", gridcolor="#E4E7EB", rangemode="tozero")
+    top = max([float(v) for v in (series["done"].max(), planned.max(),
+                                  None if projection is None else projection["households_total"])
+               if not fmt.is_missing(v)] or [0.0])
+    # Whole households on the y axis (never "0,5"), dates as month/year.
+    fig.update_xaxes(type="date", tickformat="%m/%Y", gridcolor="#E4E7EB", nticks=8)
+    fig.update_yaxes(title="ménages (cumul)", gridcolor="#E4E7EB", rangemode="tozero",
+                     tickformat=",d", range=[0, max(top * 1.08, 4)],
+                     **({"dtick": 1} if top < 8 else {}))
     return _layout(fig, title, height=420, legend_on_top=True)
 
 
@@ -224,11 +233,14 @@ def horizontal_counts(labels: list[str], values: list[int], title: str, colour: 
 def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
     """Phases as planned vs real bars side by side, building demolitions planned
     vs real as markers, first and last rehousing per building, a line at D."""
-    rows = []
-    for rec in timeline.itertuples(index=False):
-        prefix = "" if rec.level == "phase" else "   "
-        rows.append((f"{_t(rec.operation_name)} · " if rec.level == "phase" else "")
-                    + prefix + _t(rec.name))
+    # Every row says its operation: two operations may have buildings of the
+    # same name, and a row read alone (wrapped, printed) stays unambiguous.
+    rows = [f"{_t(rec.operation_name)} · {_t(rec.name)}"
+            for rec in timeline.itertuples(index=False)]
+    # same operation and name for two buildings: the code tells them apart (never merged)
+    seen = pd.Series(rows)
+    rows = [f"{r} ({code})" if level == "building" and (seen == r).sum() > 1 else r
+            for r, level, code in zip(rows, timeline["level"], timeline["building_code"])]
     labels = list(dict.fromkeys(rows))
     fig = go.Figure()
     phases = timeline[timeline["level"] == "phase"]

@@ -163,11 +163,13 @@ PHASES_SPEC = (
 
 # (code, operation, phase, name, dwellings, households, address, dlat, dlon,
 #  planned demolition, actual demolition). Offsets in degrees from the site centre.
+# A real demolition comes after the building's last household left (its phase's
+# real end): sql/checks.sql warns about households attached to a demolished building.
 BUILDINGS_SPEC = (
     ("VX-MONTPILAT", "VAULX-MDT", 1, "Mont Pilat", 200, 173, "avenue Gabriel Péri",
-     0.0012, -0.0021, date(2008, 3, 31), date(2008, 6, 17)),
+     0.0012, -0.0021, date(2008, 3, 31), date(2008, 11, 4)),
     ("VX-PONGE", "VAULX-MDT", 1, "F. Ponge", 105, 91, "rue Francis Ponge",
-     -0.0018, 0.0009, date(2007, 12, 15), date(2008, 4, 8)),
+     -0.0018, 0.0009, date(2007, 12, 15), date(2008, 10, 14)),
     ("VX-BACHELARD", "VAULX-MDT", 1, "G. Bachelard", 153, 132, "rue Gaston Bachelard",
      0.0025, 0.0016, date(2008, 6, 30), date(2008, 12, 2)),
     ("VX-LUERE-1", "VAULX-MDT", 1, "La Luère (1ère phase)", 108, 94, "rue de la Luère",

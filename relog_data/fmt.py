@@ -57,6 +57,17 @@ def share_with_n(numerator, denominator, decimals: int = 1) -> str:
     return f"{share(value, decimals)} ({ratio(numerator, denominator)})"
 
 
+def p_value(value, decimals: int = 3) -> str:
+    """A test's p-value: 0.0412 -> "p = 0,041"; below 0.001 -> "p < 0,001"
+    (never "p = 0,000"); undefined -> "—"."""
+    if is_missing(value):
+        return DASH
+    floor = 10 ** -decimals
+    if float(value) < floor:
+        return f"p < {number(floor, decimals)}"
+    return f"p = {number(value, decimals)}"
+
+
 def euros(value, decimals: int = 0) -> str:
     """421000 -> "421 000 €"."""
     if is_missing(value):

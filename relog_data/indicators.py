@@ -254,6 +254,24 @@ def buildings_at_risk(db: Database, scope: Scope) -> pd.DataFrame:
     return db.query("buildings_at_risk", **scope.params())
 
 
+CONTRADICTIONS = {
+    "demolished_inhabited": "Bâtiment démoli encore habité",
+}
+
+
+def data_contradictions(db: Database, scope: Scope) -> pd.DataFrame:
+    """Contradictory data in scope at scope.as_of, one row per kind (every kind of
+    CONTRADICTIONS, 0 when none): kind, label, buildings, households concerned."""
+    risk = buildings_at_risk(db, scope)
+    demolished = risk[risk["demolished"].astype(bool)]
+    return pd.DataFrame({
+        "kind": ["demolished_inhabited"],
+        "label": [CONTRADICTIONS["demolished_inhabited"]],
+        "buildings": [len(demolished)],
+        "households": [int(demolished["still_inside"].sum())],
+    })
+
+
 def offers_detail(db: Database, scope: Scope) -> pd.DataFrame:
     """One row per household: offers made, refused, accepted, pending by scope.as_of."""
     return db.query("offers_detail", **scope.params())
@@ -290,6 +308,14 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
     points = []
     risk = buildings_at_risk(db, scope)
     for row in risk.itertuples():
+        if row.demolished:  # contradictory data: shown, not hidden
+            points.append({"kind": "bâtiment démoli encore habité",
+                           "count": int(row.still_inside),
+                           "text": f"{row.name} ({row.operation_name}) : bâtiment démoli "
+                                   f"(le {fmt.day(row.actual_demolition)}), "
+                                   f"{fmt.integer(row.still_inside)} ménage(s) encore "
+                                   "rattaché(s) — données à corriger."})
+            continue
         when = "dépassée" if row.overdue else f"dans {row.days_left} jours"
         points.append({"kind": "bâtiment à risque", "count": int(row.still_inside),
                        "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
@@ -332,6 +358,8 @@ def projection_sentence(row) -> str:
     en avril 2011, 3 mois après la fin prévue (31/12/2010)"."""
     from . import fmt
 
+    if fmt.is_missing(row["remaining"]):  # a small count masked for elected officials
+        return "fin estimée non affichée (effectif masqué)"
     if row["remaining"] <= 0:
         return "terminé : plus aucun ménage à reloger"
     if pd.isna(row["projected_end"]):

@@ -40,8 +40,21 @@ class _MetricScale(MacroElement):
         "{% endmacro %}")
 
 
+class _FrenchControls(MacroElement):
+    """Leaflet's zoom buttons titled in French (its own titles: "Zoom in", "Zoom out"), and
+    its credit without the English tooltip "A JavaScript library for interactive maps"."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.zoom({zoomInTitle: 'Agrandir', zoomOutTitle: 'Réduire'})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');"
+        "{% endmacro %}")
+
+
 def _new_map(bounds, with_tiles: bool) -> folium.Map:
-    m = folium.Map(tiles=None, max_zoom=18, min_zoom=5, zoom_control=True)
+    m = folium.Map(tiles=None, max_zoom=18, min_zoom=5, zoom_control=False)
+    m.add_child(_FrenchControls())
     m.add_child(_MetricScale())
     # Leaflet from the app itself, nothing else (no jQuery, Bootstrap or icon fonts).
     m.default_js = [("leaflet", LEAFLET_JS)]
@@ -77,8 +90,9 @@ def _legend(title: str, colours: dict[str, str], extra: list[tuple[str, str]] = 
 
 
 def _bounds(frames: list[pd.DataFrame]):
-    lats = pd.concat([f["lat"] for f in frames if len(f)], ignore_index=True) if frames else []
-    lons = pd.concat([f["lon"] for f in frames if len(f)], ignore_index=True) if frames else []
+    frames = [f for f in frames if len(f)]  # nothing located at all: no bounds
+    lats = pd.concat([f["lat"] for f in frames], ignore_index=True) if frames else []
+    lons = pd.concat([f["lon"] for f in frames], ignore_index=True) if frames else []
     if len(lats) == 0 or pd.isna(lats).all():
         return None
     (south, west), (north, east) = ((float(np.nanmin(lats)), float(np.nanmin(lons))),
@@ -150,7 +164,8 @@ def point_map(moves: pd.DataFrame, origins: pd.DataFrame, perimeters: pd.DataFra
             tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False),
             popup=folium.GeoJsonPopup(fields=["p"], labels=False),
         )
-        layer.add_to(m)
+        if features:  # folium refuses a tooltip over an empty layer
+            layer.add_to(m)
     title = {"on_site": "Relogements définitifs", "landlord": "Bailleur de destination",
              "housing_type": "Type de parc"}[colour_by]
     extra = [("bâtiment d'origine", "#1F2933")]

@@ -45,13 +45,15 @@ def count_cells(frame: pd.DataFrame, parts: list[str], others: list[str] = (),
     if audience != "elu":
         return out
     for i, (_, row) in enumerate(frame.iterrows()):
-        hidden = [c for c in list(parts) + list(others) if is_small(int(row[c]), threshold)]
+        # an unknown count (no plan: households_planned empty) is shown "—", never hidden
+        hidden = [c for c in list(parts) + list(others) if is_small(row[c], threshold)]
         for col in hidden:
             out.iloc[i, out.columns.get_loc(col)] = HIDDEN
         hidden_parts = [c for c in hidden if c in parts]
         if len(hidden_parts) == 1:
             candidates = sorted((int(row[c]), c) for c in parts
-                                if c not in hidden_parts and int(row[c]) > 0)
+                                if c not in hidden_parts and not fmt.is_missing(row[c])
+                                and int(row[c]) > 0)
             if candidates:
                 out.iloc[i, out.columns.get_loc(candidates[0][1])] = SECONDARY
     return out

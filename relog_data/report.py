@@ -11,7 +11,9 @@ suppressed (privacy.py).
 from __future__ import annotations
 
 import html
+import numbers
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, fmt, geo, indicators, privacy, survey
+from . import charts, fmt, geo, indicators, privacy, report_figures, survey
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -68,7 +70,8 @@ def find_chromium() -> str:
         "(paquet Debian « chromium ») ou indiquez son chemin dans la variable RELOG_CHROMIUM.")
 
 
-def _svg(fig: go.Figure, width: int = 900, height: int | None = None) -> str:
+def _svg(fig: go.Figure, width: int = report_figures.RENDER_WIDTH,
+         height: int | None = None) -> str:
     """The figure as SVG, through kaleido (one Chromium server per process)."""
     global _KALEIDO_STARTED
     import warnings
@@ -85,8 +88,7 @@ def _svg(fig: go.Figure, width: int = 900, height: int | None = None) -> str:
                                  f"du rapport ({type(exc).__name__}).") from exc
             _KALEIDO_STARTED = True
         fig = go.Figure(fig)
-        fig.update_layout(paper_bgcolor="white", plot_bgcolor="white",
-                          font={"family": "DejaVu Sans", "size": 12})
+        fig.update_layout(paper_bgcolor="white", plot_bgcolor="white")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # plotly's note on kaleido's options
             data = fig.to_image(format="svg", width=width,
@@ -108,7 +110,46 @@ def _table(frame: pd.DataFrame, index: bool = False) -> str:
 
 
 def _figure(fig: go.Figure, height: int | None = None) -> str:
-    return f'<div class="figure">{_svg(fig, height=height)}</div>'
+    return f'<div class="figure">{_svg(report_figures.print_ready(fig), height=height)}</div>'
+
+
+def reference_problem(as_of: date | None, reference: date | None) -> str | None:
+    """The French message refusing a previous meeting ("séance précédente")
+    later than the situation date, or None when the two dates are in order."""
+    if as_of is None or reference is None or reference <= as_of:
+        return None
+    return (f"La date de la séance précédente ({fmt.day(reference)}) est postérieure à la "
+            f"date de situation ({fmt.day(as_of)}) : choisissez une séance précédente "
+            "antérieure ou égale à la date de situation.")
+
+
+class _Pack:
+    """What every section needs: the database, scope, dates, audience and
+    names, and the tables gathered for the annex."""
+
+    def __init__(self, db: Database, scope: Scope, reference: date | None, audience: str):
+        self.db, self.scope, self.reference, self.audience = db, scope, reference, audience
+        self.ref_scope = scope.at(reference) if reference else None
+        self.settings = indicators.settings(db)
+        options = indicators.scope_options(db)
+        ops = options[options["kind"] == "operation"]
+        self.op_names = dict(zip(ops["code"], ops["label"]))
+        self.as_of_text = fmt.day(scope.as_of)
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.elu = audience == "elu"
+
+    def op(self, code) -> str:
+        return self.op_names.get(code, code)
+
+    @property
+    def scope_text(self) -> str:
+        ops = ", ".join(self.op(o) for o in self.scope.operations) or "toutes les opérations"
+        phases = (", ".join(f"phase {p}" for p in self.scope.phases) if self.scope.phases
+                  else "toutes les phases")
+        text = f"{ops} · {phases}"
+        if self.scope.landlords:
+            text += " · bailleur d'origine : " + ", ".join(self.scope.landlords)
+        return text
 
 
 def build(db: Database, scope: Scope, reference: date | None, audience: str) -> dict:
@@ -117,129 +158,164 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
         raise RelogError(f"Public inconnu « {audience} » (elu, partenaire ou charge).")
     if scope.as_of is None:
         scope = scope.at(indicators.data_date(db))
-    ref_scope = scope.at(reference) if reference else None
-    settings = indicators.settings(db)
-    options = indicators.scope_options(db)
-    op_names = dict(zip(options.loc[options["kind"] == "operation", "code"],
-                        options.loc[options["kind"] == "operation", "label"]))
-    as_of_text = fmt.day(scope.as_of)
-    tables: dict[str, pd.DataFrame] = {}
-    parts: list[str] = []
+    problem = reference_problem(scope.as_of, reference)
+    if problem:
+        raise RelogError(problem)
+    pack = _Pack(db, scope, reference, audience)
+    parts = [section(pack) for section in (
+        _cover, _key_figures, _attention, _progress, _timeline, _destinations, _quality,
+        _satisfaction, _definitions, _households)]
+    html_text = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
+                 f"<title>Rapport de séance {pack.as_of_text}</title><style>{CSS}</style>"
+                 "</head><body>" + "".join(parts) + "</body></html>")
+    readme = {"Date de situation": scope.as_of, "Séance précédente": reference,
+              "Périmètre": pack.scope_text, "Public": privacy.AUDIENCES[audience],
+              "Édité le": datetime.now().strftime("%d/%m/%Y à %H:%M")}
+    return {"html": html_text, "tables": pack.tables, "scope": scope, "readme": readme,
+            "definitions": _shown_definitions()}
 
-    # -- cover ---------------------------------------------------------------------------
-    ops = ", ".join(op_names.get(o, o) for o in scope.operations) or "toutes les opérations"
-    demo = settings.get("demo") == "oui"
-    parts.append(
+
+def _cover(pack: _Pack) -> str:
+    ops = ", ".join(pack.op(o) for o in pack.scope.operations) or "toutes les opérations"
+    demo = pack.settings.get("demo") == "oui"
+    reference = pack.reference
+    name = pack.settings.get("programme_name", "Programme de relogement")
+    return (
         '<div class="cover">'
         f"<h1>Rapport de séance</h1>"
-        f'<div class="meta"><b>{html.escape(settings.get("programme_name", "Programme de relogement"))}</b><br>'
+        f'<div class="meta"><b>{html.escape(name)}</b><br>'
         f"Opérations : {html.escape(ops)}<br>"
-        + (f"Phases : {', '.join(str(p) for p in scope.phases)}<br>" if scope.phases else "")
-        + f"<b>Données au {as_of_text}</b>"
+        + (f"Phases : {', '.join(str(p) for p in pack.scope.phases)}<br>"
+           if pack.scope.phases else "")
+        + f"<b>Données au {pack.as_of_text}</b>"
         + (f" — évolutions depuis le {fmt.day(reference)}" if reference else "") + "<br>"
-        f"Public : {html.escape(privacy.AUDIENCES[audience])}<br>"
+        f"Public : {html.escape(privacy.AUDIENCES[pack.audience])}<br>"
         f"Édité le {datetime.now().strftime('%d/%m/%Y à %H:%M')}</div>"
         + ('<div class="banner">Données fictives de démonstration</div>' if demo else "")
         + "</div>")
 
-    # -- key figures -----------------------------------------------------------------------
-    now = indicators.kpis(db, scope).query("is_total").iloc[0]
-    before = indicators.kpis(db, ref_scope).query("is_total").iloc[0] if ref_scope else None
+
+def _key_figures(pack: _Pack) -> str:
+    db, reference, audience = pack.db, pack.reference, pack.audience
+    now = indicators.kpis(db, pack.scope).query("is_total").iloc[0]
+    before = (indicators.kpis(db, pack.ref_scope).query("is_total").iloc[0]
+              if pack.ref_scope else None)
     keys = [("Ménages concernés", "households_total"), ("Relogés", "rehoused"),
             ("Relogés provisoirement", "temporary"), ("Sorties sans relogement", "exits"),
             ("Encore dans les bâtiments", "still_in_building"),
             ("Restant à reloger", "remaining")]
-    key_rows = []
+    since = f"Depuis le {fmt.day(reference)}" if reference else "Évolution"
+    at = f"Au {pack.as_of_text}"
+    rows = []
     for label, key in keys:
         value = int(now[key])
-        shown = privacy.HIDDEN if audience == "elu" and privacy.is_small(value) \
-            else fmt.integer(value)
+        shown = privacy.HIDDEN if pack.elu and privacy.is_small(value) else fmt.integer(value)
         change = "—"
         if before is not None:
             delta = value - int(before[key])
             change = "stable" if delta == 0 else f"{'+' if delta > 0 else chr(0x2212)}" \
                                                  f"{fmt.integer(abs(delta))}"
-            if audience == "elu" and privacy.is_small(abs(delta)):
+            if pack.elu and privacy.is_small(abs(delta)):
                 change = "moins de 5"
-        key_rows.append({"Indicateur": label, f"Au {as_of_text}": shown,
-                         (f"Depuis le {fmt.day(reference)}" if reference else "Évolution"): change})
-    key_rows.append({"Indicateur": "Taux d'avancement (relogés + sortis)",
-                     f"Au {as_of_text}": privacy.share_cell(now["progress_rate_num"],
-                                                            now["progress_rate_den"], audience),
-                     (f"Depuis le {fmt.day(reference)}" if reference else "Évolution"): "—"})
-    tables["Chiffres clés"] = pd.DataFrame(key_rows)
-    parts.append(f'<h2 class="section">Chiffres clés au {as_of_text}</h2>'
-                 + _table(tables["Chiffres clés"]))
+        rows.append({"Indicateur": label, at: shown, since: change})
+    rows.append({"Indicateur": "Taux d'avancement (relogés + sortis)",
+                 at: privacy.share_cell(now["progress_rate_num"], now["progress_rate_den"],
+                                        audience),
+                 since: "—"})
+    pack.tables["Chiffres clés"] = pd.DataFrame(rows)
+    return (f'<h2 class="section">Chiffres clés au {pack.as_of_text}</h2>'
+            + _table(pack.tables["Chiffres clés"]))
 
-    # -- points of attention -------------------------------------------------------------------
-    points = indicators.attention_points(db, scope)
-    tables["Points d'attention"] = pd.DataFrame(
-        [{"Type": p["kind"], "Détail": p["text"]} for p in points],
-        columns=["Type", "Détail"])
-    parts.append("<h3>Points d'attention</h3>" + (
+
+def _attention(pack: _Pack) -> str:
+    points = indicators.attention_points(pack.db, pack.scope)
+    pack.tables["Points d'attention"] = pd.DataFrame(
+        [{"Type": p["kind"], "Détail": p["text"]} for p in points], columns=["Type", "Détail"])
+    return "<h3>Points d'attention</h3>" + (
         '<ul class="points">' + "".join(
             f"<li><b>{html.escape(p['kind'].capitalize())}</b> — {html.escape(p['text'])}</li>"
-            for p in points) + "</ul>" if points else "<p>Aucun point d'attention.</p>"))
+            for p in points) + "</ul>" if points else "<p>Aucun point d'attention.</p>")
 
-    # -- progress per operation ----------------------------------------------------------------------
+
+def _progress(pack: _Pack) -> str:
+    db, scope, audience = pack.db, pack.scope, pack.audience
     overview = indicators.operations_overview(db, scope)
     counts = indicators.status_counts(db, scope, "operation")
-    progress = pd.DataFrame({"Opération": [op_names.get(c, c) for c in overview["operation_code"]]})
+    progress = pd.DataFrame({"Opération": [pack.op(c) for c in overview["operation_code"]]})
     cells = privacy.count_cells(
         overview, parts=["rehoused", "exits", "remaining"],
         others=["households_planned", "households_total", "temporary"], audience=audience)
-    progress["Prévus"] = cells["households_planned"].values
-    progress["Concernés"] = cells["households_total"].values
-    progress["Relogés"] = cells["rehoused"].values
-    progress["Provisoires"] = cells["temporary"].values
-    progress["Sorties"] = cells["exits"].values
-    progress["Restant"] = cells["remaining"].values
+    for title, key in (("Prévus", "households_planned"), ("Concernés", "households_total"),
+                       ("Relogés", "rehoused"), ("Provisoires", "temporary"),
+                       ("Sorties", "exits"), ("Restant", "remaining")):
+        progress[title] = cells[key].values
     progress["Avancement"] = [privacy.share_cell(n, d, audience) for n, d in
                               zip(overview["progress_rate_num"], overview["progress_rate_den"])]
-    tables["Avancement par opération"] = progress
-    fig = charts.status_bars(counts, op_names, as_of_text)
-    tables["Statuts par opération"] = counts.assign(
-        group_key=counts["group_key"].map(lambda c: op_names.get(c, c))).rename(
+    pack.tables["Avancement par opération"] = progress
+    statuses = counts.assign(group_key=counts["group_key"].map(pack.op)).rename(
         columns={"group_key": "Opération", "status": "Statut", "households": "Ménages"})[
         ["Opération", "Statut", "Ménages"]]
-    if audience == "elu":
-        tables["Statuts par opération"]["Ménages"] = [
-            privacy.HIDDEN if privacy.is_small(v) else v
-            for v in tables["Statuts par opération"]["Ménages"]]
+    if pack.elu:
+        statuses["Ménages"] = [privacy.HIDDEN if privacy.is_small(v) else v
+                               for v in statuses["Ménages"]]
+    pack.tables["Statuts par opération"] = statuses
     series = indicators.progress_series(db, scope)
     projection = indicators.projection(db, scope)
     total = projection[projection["is_total"]].iloc[0]
-    tables["Courbe d'avancement"] = series.rename(columns={
-        "day": "Date", "done": "Relogés ou sortis (cumul)", "planned": "Prévu (cumul)"})
+    curve = series.rename(columns={"day": "Date", "done": "Relogés ou sortis (cumul)",
+                                   "planned": "Prévu (cumul)"})
+    if not pd.to_numeric(series["planned"], errors="coerce").fillna(0).gt(0).any():
+        curve = curve.drop(columns="Prévu (cumul)")  # no plan: no plan column
+    pack.tables["Courbe d'avancement"] = curve
     # For elected officials the status chart is left out: the width of a bar
     # segment would show a group of 1 to 4 households.
-    parts.append('<h2 class="section">Avancement par opération</h2>'
-                 + ("" if audience == "elu" else _figure(fig))
-                 + _table(progress)
-                 + (f'<p class="note">{privacy.NOTE}</p>' if audience == "elu" else "")
-                 + _figure(charts.progress_curve(
-                     series, total, f"Ménages relogés ou sortis, réel et prévu, au {as_of_text}"))
-                 + f'<p class="note">{html.escape(indicators.projection_sentence(total).capitalize())}.</p>')
+    status_chart = "" if pack.elu else _figure(
+        charts.status_bars(counts, pack.op_names, pack.as_of_text))
+    return ('<h2 class="section">Avancement par opération</h2>'
+            + status_chart + _table(progress)
+            + (f'<p class="note">{privacy.NOTE}</p>' if pack.elu else "")
+            + _figure(charts.progress_curve(
+                series, total, "Ménages relogés ou sortis, réel"
+                + (" et prévu" if "Prévu (cumul)" in curve else "") + f", au {pack.as_of_text}"))
+            + f'<p class="note">{html.escape(indicators.projection_sentence(total).capitalize())}.</p>')
 
-    # -- timeline --------------------------------------------------------------------------------
-    timeline = indicators.timeline(db, scope)
-    if len(timeline):
-        tables["Calendrier"] = timeline[["level", "operation_name", "name", "planned_start",
-                                         "planned_end", "actual_start", "actual_end",
-                                         "slippage_months"]].rename(columns={
-            "level": "Niveau", "operation_name": "Opération", "name": "Phase ou bâtiment",
-            "planned_start": "Début prévu", "planned_end": "Fin ou démolition prévue",
-            "actual_start": "Début réel", "actual_end": "Fin ou démolition réelle",
-            "slippage_months": "Glissement (mois)"})
-        parts.append('<h2 class="section">Calendrier des phases et des démolitions</h2>'
-                     + _figure(charts.gantt(timeline, scope.as_of,
-                                            f"Prévu et réel, au {as_of_text}"))
-                     + '<p class="note">Barres grises : prévu ; noires/bleues : réel. Losanges : '
-                       "démolitions prévue (vide) et réelle (plein).</p>")
 
-    # -- destinations ----------------------------------------------------------------------------
+LEVELS = {"phase": "phase", "building": "bâtiment", "operation": "opération"}
+
+
+def _timeline(pack: _Pack) -> str:
+    timeline = indicators.timeline(pack.db, pack.scope)
+    if not len(timeline):
+        return ""
+    table = timeline[["level", "operation_name", "name", "planned_start", "planned_end",
+                      "actual_start", "actual_end", "slippage_months"]].rename(columns={
+        "level": "Niveau", "operation_name": "Opération", "name": "Phase ou bâtiment",
+        "planned_start": "Début prévu", "planned_end": "Fin ou démolition prévue",
+        "actual_start": "Début réel", "actual_end": "Fin ou démolition réelle",
+        "slippage_months": "Glissement (mois)"})
+    table["Niveau"] = table["Niveau"].map(lambda v: LEVELS.get(v, v))
+    pack.tables["Calendrier"] = table
+    # One chart per operation: each fits on a page, its rows named
+    # "opération · phase" or "opération · bâtiment".
+    # The note under the charts is their legend: a plotly legend would sit
+    # right of the long row names, in one narrow column.
+    figures = "".join(
+        _figure(charts.gantt(rows, pack.scope.as_of,
+                             f"{name} : prévu et réel, au {pack.as_of_text}")
+                .update_layout(showlegend=False, margin_t=40))
+        for name, rows in timeline.groupby("operation_name", sort=False))
+    return ('<h2 class="section">Calendrier des phases et des démolitions</h2>'
+            + figures
+            + '<p class="note">Légende — barres grises : phase prévue ; barres bleues : phase '
+              "réelle (en cours jusqu'à la date de situation D, ligne orange) ; triangles verts : "
+              "premier (▶) et dernier (◀) relogement du bâtiment ; losanges : démolition prévue "
+              "(vide) et réelle (plein).</p>")
+
+
+def _destinations(pack: _Pack) -> str:
+    db, scope, audience = pack.db, pack.scope, pack.audience
     aggregates = geo.commune_aggregates(db, scope)
-    if audience == "elu":
+    if pack.elu:
         small = aggregates["households"] < privacy.THRESHOLD
         if small.any():
             other = aggregates[small]
@@ -258,25 +334,36 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
     dest["En QPV"] = dcells["in_qpv"].values
     dest["Hors QPV"] = dcells["outside_qpv"].values
     dest["QPV non renseigné"] = dcells["qpv_unknown"].values
-    tables["Communes de destination"] = dest
+    pack.tables["Communes de destination"] = dest
     distances = geo.distance_summary(geo.destinations(db, scope))
-    parts.append('<h2 class="section">Où les ménages ont-ils été relogés ?</h2>'
-                 + _figure(charts.commune_bubbles(aggregates.dropna(subset=["centre_lat"]),
-                                                  f"Communes de destination au {as_of_text} "
-                                                  f"(n = {fmt.integer(aggregates['households'].sum())})"))
-                 + _table(dest)
-                 + (f'<p class="note">{privacy.NOTE}</p>' if audience == "elu" else "")
-                 + (f'<p class="note">Distance médiane entre le bâtiment d\'origine et le '
-                    f'logement : {fmt.number(distances["median"], 1)} km ; '
-                    f'{fmt.share(distances["within_5"])} à 5 km ou moins '
-                    f'(n = {fmt.integer(distances["n"])}, calcul en Lambert-93).</p>'
-                    if distances["n"] else ""))
+    outlines = geo.boundaries(db, "communes")
+    title = (f"Communes de destination au {pack.as_of_text} "
+             f"(n = {fmt.integer(aggregates['households'].sum())})")
+    fig = report_figures.destination_map(aggregates, outlines, title)
+    unlabelled = (fig.layout.meta or {}).get("unlabelled", 0)
+    return ('<h2 class="section">Où les ménages ont-ils été relogés ?</h2>'
+            + (_figure(fig) if len(aggregates) else "<p>Aucun relogement définitif.</p>")
+            + ('<p class="note">' + ("Communes teintées selon le nombre de ménages relogés"
+                                     if len(outlines) else
+                                     "Cercles proportionnels au nombre de ménages relogés")
+               + " ; plan en Lambert-93."
+               + (f" {fmt.integer(unlabelled)} nom(s) de commune non écrit(s) faute de "
+                  "place : voir le tableau." if unlabelled else "") + "</p>")
+            + _table(dest)
+            + (f'<p class="note">{privacy.NOTE}</p>' if pack.elu else "")
+            + (f'<p class="note">Distance médiane entre le bâtiment d\'origine et le '
+               f'logement : {fmt.number(distances["median"], 1)} km ; '
+               f'{fmt.share(distances["within_5"])} à 5 km ou moins '
+               f'(n = {fmt.integer(distances["n"])}, calcul en Lambert-93).</p>'
+               if distances["n"] else ""))
 
-    # -- quality ---------------------------------------------------------------------------------
-    per_op = indicators.kpis(db, scope, "operation")
+
+def _quality(pack: _Pack) -> str:
+    audience = pack.audience
+    per_op = indicators.kpis(pack.db, pack.scope, "operation")
     quality = {}
     for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
-        name = "Ensemble" if row["is_total"] else op_names.get(row["group_key"], row["group_key"])
+        name = "Ensemble" if row["is_total"] else pack.op(row["group_key"])
         quality[name] = {
             "Relogés hors site": privacy.share_cell(row["offsite_share_num"],
                                                     row["offsite_share_den"], audience),
@@ -285,7 +372,7 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
             "Neuf ou conventionné < 5 ans": privacy.share_cell(
                 row["new_or_recent_share_num"], row["new_or_recent_share_den"], audience),
             "Reste à charge médian avant → après": (
-                "— (effectif < 5)" if audience == "elu"
+                "— (effectif < 5)" if pack.elu
                 and privacy.is_small(row["rest_to_pay_increase_share_den"]) else
                 f"{fmt.euros(row['rest_to_pay_before_median'])} → "
                 f"{fmt.euros(row['rest_to_pay_after_median'])}"),
@@ -294,46 +381,51 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
                 audience),
             "Compensation ANRU": fmt.euros(row["rent_compensation_eur"]),
         }
-    tables["Qualité du relogement"] = pd.DataFrame(quality).rename_axis("Indicateur")
-    parts.append('<h2 class="section">Qualité du relogement</h2>'
-                 + _table(tables["Qualité du relogement"], index=True)
-                 + '<p class="note">Entre parenthèses : numérateur / dénominateur.</p>')
+    pack.tables["Qualité du relogement"] = pd.DataFrame(quality).rename_axis("Indicateur")
+    return ('<h2 class="section">Qualité du relogement</h2>'
+            + _table(pack.tables["Qualité du relogement"], index=True)
+            + '<p class="note">Entre parenthèses : numérateur / dénominateur.</p>')
 
-    # -- satisfaction ------------------------------------------------------------------------------
-    shares = survey.shares(db, scope)
-    if len(shares):
-        waves = sorted(int(w) for w in shares["wave"].unique())
-        comparison = survey.comparison_table(shares, waves[0], waves[-1]).drop(columns="question")
-        tables["Satisfaction"] = comparison
-        parts.append('<h2 class="section">Satisfaction des ménages relogés</h2>'
-                     + _table(comparison)
-                     + '<p class="note">Part de satisfaits [intervalle de confiance à 95 %, '
-                       "Wilson] (n = répondants) ; écart testé par le test exact de Fisher. "
-                       "Aucun groupe de moins de 5 répondants n'est montré.</p>")
 
-    # -- definitions ---------------------------------------------------------------------------------
+def _satisfaction(pack: _Pack) -> str:
+    shares = survey.shares(pack.db, pack.scope)
+    if not len(shares):
+        return ""
+    waves = sorted(int(w) for w in shares["wave"].unique())
+    comparison = survey.comparison_table(shares, waves[0], waves[-1]).drop(columns="question")
+    pack.tables["Satisfaction"] = comparison
+    return ('<h2 class="section">Satisfaction des ménages relogés</h2>'
+            + _table(comparison)
+            + '<p class="note">Part de satisfaits [intervalle de confiance à 95 %, '
+              "Wilson] (n = répondants) ; écart testé par le test exact de Fisher. "
+              "Aucun groupe de moins de 5 répondants n'est montré.</p>")
+
+
+def _shown_definitions() -> pd.DataFrame:
     defs = indicators.definitions()
-    defs = defs[defs["key"].isin(list(indicators.INDICATOR_KEYS)
+    return defs[defs["key"].isin(list(indicators.INDICATOR_KEYS)
                                  + ["scope", "state_at_date", "definitive_move",
                                     "projected_end", "building_at_risk"])]
-    parts.append('<h2 class="section">Définitions des indicateurs</h2>' + "".join(
-        f"<p><b>{html.escape(r.label)}</b> — {html.escape(r.definition)}</p>"
-        for r in defs.itertuples()))
 
-    # -- household level, never for elu ---------------------------------------------------------------
-    if privacy.household_level_allowed(audience):
-        offers = indicators.offers_detail(db, scope)
-        three = offers[offers["refused"] >= 3][["household_id", "building_code", "state",
-                                                 "refused"]]
-        tables["Ménages à 3 refus ou plus"] = three.rename(columns={
-            "household_id": "Ménage", "building_code": "Bâtiment", "state": "Situation",
-            "refused": "Refus"})
-        parts.append("<h3>Ménages ayant refusé 3 propositions ou plus</h3>"
-                     + _table(tables["Ménages à 3 refus ou plus"]))
-    html_text = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
-                 f"<title>Rapport de séance {as_of_text}</title><style>{CSS}</style></head><body>"
-                 + "".join(parts) + "</body></html>")
-    return {"html": html_text, "tables": tables, "scope": scope}
+
+def _definitions(pack: _Pack) -> str:
+    return '<h2 class="section">Définitions des indicateurs</h2>' + "".join(
+        f"<p><b>{html.escape(r.label)}</b> — {html.escape(r.definition)}</p>"
+        for r in _shown_definitions().itertuples())
+
+
+def _households(pack: _Pack) -> str:
+    """Household-level tables, never for elected officials."""
+    if not privacy.household_level_allowed(pack.audience):
+        return ""
+    offers = indicators.offers_detail(pack.db, pack.scope)
+    three = offers[offers["refused"] >= 3][["household_id", "building_code", "state",
+                                             "refused"]]
+    pack.tables["Ménages à 3 refus ou plus"] = three.rename(columns={
+        "household_id": "Ménage", "building_code": "Bâtiment", "state": "Situation",
+        "refused": "Refus"})
+    return ("<h3>Ménages ayant refusé 3 propositions ou plus</h3>"
+            + _table(pack.tables["Ménages à 3 refus ou plus"]))
 
 
 def write_pdf(html_text: str, out: str | Path) -> Path:
@@ -357,20 +449,206 @@ def write_pdf(html_text: str, out: str | Path) -> Path:
     return out
 
 
-def write_annex(tables: dict[str, pd.DataFrame], out: str | Path) -> Path:
-    """The table behind each chart, one sheet each, French headers. Read by
-    people only: text that a spreadsheet would run as a formula gets a leading
-    apostrophe, and no text becomes a formula or a link (spreadsheet.py)."""
+# -- the Excel annex -------------------------------------------------------------------------------
+_NUM = r"[+\-]?\d{1,3}(?: \d{3})*(?:,\d+)?"
+_SHARE_N = re.compile(rf"^(?P<v>{_NUM}) % \((?P<num>{_NUM}) / (?P<den>{_NUM})\)$")
+_WILSON = re.compile(rf"^(?P<v>{_NUM}) % \[(?P<lo>{_NUM}) % – (?P<hi>{_NUM}) %\] "
+                     rf"\(n = (?P<n>{_NUM})\)$")
+_PATTERNS = {  # compiled pattern -> (column suffix, group, kind) of the columns it becomes
+    _SHARE_N: ((" (%)", "v", "percent"), (" — numérateur", "num", "int"),
+               (" — dénominateur", "den", "int")),
+    _WILSON: ((" (%)", "v", "percent"), (" — IC 95 % bas", "lo", "percent"),
+              (" — IC 95 % haut", "hi", "percent"), (" — n", "n", "int")),
+}
+_CELL = [  # a whole cell: pattern -> kind
+    (re.compile(rf"^{_NUM}$"), "number"), (re.compile(rf"^{_NUM} %$"), "percent"),
+    (re.compile(rf"^{_NUM} €$"), "euros"), (re.compile(rf"^{_NUM} points?$"), "points"),
+]
+_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+# Names and codes: written as typed even when they look like a number ("12").
+_TEXT_COLUMNS = {"Opération", "Commune", "Ménage", "Bâtiment", "Indicateur", "Question", "Type",
+                 "Détail", "Phase ou bâtiment", "Statut", "Situation", "Niveau"}
+_FORMATS = {"int": "#,##0", "decimal": "#,##0.0", "signed": "+#,##0;-#,##0;0",
+            "percent": "0.0 %", "euros": '#,##0 "€"', "points": '+0 "points";-0 "points";0',
+            "date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
+
+
+def _plain(text: str) -> str:
+    return (text.replace("\u202f", " ").replace("\u00a0", " ").replace("\u2212", "-")
+            .replace("\u2009", " ").strip())
+
+
+def _french_number(text: str) -> float:
+    return float(_plain(text).replace(" ", "").replace(",", "."))
+
+
+def _cell(value) -> tuple[object, str | None]:
+    """A table cell as the annex writes it: (value, format key); numbers and
+    dates typed, text as text (None: an empty cell)."""
+    if value is None or fmt.is_missing(value):
+        return None, None
+    if isinstance(value, bool):
+        return ("oui" if value else "non"), None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return pd.Timestamp(value).to_pydatetime(), "date"
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day), "date"
+    if isinstance(value, numbers.Integral):
+        return int(value), "int"
+    if isinstance(value, numbers.Real):
+        return float(value), "int" if float(value).is_integer() else "decimal"
+    text = _plain(str(value))
+    if text == "stable":
+        return 0, "signed"
+    day = _DAY.match(text)
+    if day:
+        return datetime(int(day[3]), int(day[2]), int(day[1])), "date"
+    share = _SHARE_N.match(text) or _WILSON.match(text)
+    if share:
+        return round(_french_number(share["v"]) / 100, 6), "percent"
+    for pattern, kind in _CELL:
+        if pattern.match(text):
+            number = _french_number(text.split(" %")[0].split(" €")[0].split(" point")[0])
+            if kind == "number":
+                signed = text[0] in "+-"
+                kind = "signed" if signed else ("int" if number.is_integer() else "decimal")
+            elif kind == "percent":
+                number = round(number / 100, 6)
+            return number, kind
+    return str(value), None
+
+
+def _expanded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of "82,4 % (579 / 703)" or "45 % [36 % – 55 %] (n = 104)" cells
+    split into one column per figure (the share, its numerator and
+    denominator, or its interval and n); a cell that does not match (a
+    hidden count) stays as it is in the first of them."""
+    out = {}
+    for column in frame.columns:
+        values = list(frame[column])
+        texts = [_plain(v) for v in values if isinstance(v, str)]
+        for pattern, parts in _PATTERNS.items():
+            # split only a column of such cells (a lone share among counts is
+            # typed as a percentage by _cell)
+            if texts and sum(bool(pattern.match(t)) for t in texts) * 2 >= len(texts):
+                for i, (suffix, group, kind) in enumerate(parts):
+                    cells = []
+                    for v in values:
+                        match = pattern.match(_plain(v)) if isinstance(v, str) else None
+                        if match:
+                            number = _french_number(match[group])
+                            cells.append(f"{match[group]} %" if kind == "percent"
+                                         else int(number))
+                        else:
+                            cells.append(v if i == 0 else None)
+                    out[f"{column}{suffix}"] = cells
+                break
+        else:
+            out[column] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _column_width(values) -> float:
+    widths = [len(line) for v in values if v is not None for line in str(v).split("\n")]
+    return min(max(widths or [8]) + 2, 60)
+
+
+def _write_sheet(book, sheet, frame: pd.DataFrame, formats: dict) -> None:
+    """One table: bold frozen header, typed cells, fitted widths."""
+    from . import spreadsheet
+
+    if frame.index.name is not None:
+        frame = frame.reset_index()
+    frame = _expanded(frame)
+    for col, name in enumerate(frame.columns):
+        sheet.write_string(0, col, spreadsheet.neutralise(str(name)), formats["header"])
+        shown = [str(name)]
+        as_text = name in _TEXT_COLUMNS
+        for row, value in enumerate(frame[name], start=1):
+            cell, kind = (None, None) if fmt.is_missing(value) else \
+                (str(value), None) if as_text else _cell(value)
+            if cell is None:
+                continue
+            if isinstance(cell, datetime):
+                sheet.write_datetime(row, col, cell, formats[kind])
+                shown.append("00/00/0000")
+            elif isinstance(cell, (int, float)):
+                sheet.write_number(row, col, cell, formats[kind])
+                shown.append(fmt.number(cell, 1) + "  ")
+            else:
+                sheet.write_string(row, col, spreadsheet.neutralise(cell), formats["text"])
+                shown.append(cell)
+        sheet.set_column(col, col, _column_width(shown))
+    sheet.freeze_panes(1, 0)
+    if len(frame.columns):
+        sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+
+
+def _write_readme(book, sheet, readme: dict, definitions: pd.DataFrame | None,
+                  names: list[str], formats: dict) -> None:
+    """The "Lisez-moi" sheet: date, scope, audience, sheets, definitions."""
+    from . import spreadsheet
+
+    sheet.write_string(0, 0, "Annexe du rapport de séance", formats["title"])
+    row = 2
+    for label, value in readme.items():
+        sheet.write_string(row, 0, label, formats["header"])
+        cell, kind = _cell(value)
+        if isinstance(cell, datetime):
+            sheet.write_datetime(row, 1, cell, formats[kind])
+        else:
+            sheet.write_string(row, 1, spreadsheet.neutralise("—" if cell is None else str(cell)),
+                               formats["wrap"])
+        row += 1
+    row += 1
+    sheet.write_string(row, 0, "Feuilles", formats["header"])
+    sheet.write_string(row, 1, "Chaque feuille est le tableau derrière un graphique ou un "
+                               "tableau du rapport ; « < 5 » et « s » : effectifs masqués.",
+                       formats["wrap"])
+    for name in names:
+        row += 1
+        sheet.write_string(row, 1, name)
+    if definitions is not None and len(definitions):
+        row += 2
+        sheet.write_string(row, 0, "Indicateur", formats["header"])
+        sheet.write_string(row, 1, "Définition", formats["header"])
+        for r in definitions.itertuples():
+            row += 1
+            sheet.write_string(row, 0, spreadsheet.neutralise(str(r.label)), formats["wrap"])
+            sheet.write_string(row, 1, spreadsheet.neutralise(str(r.definition)),
+                               formats["wrap"])
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 100)
+
+
+def write_annex(tables: dict[str, pd.DataFrame], out: str | Path, readme: dict | None = None,
+                definitions: pd.DataFrame | None = None) -> Path:
+    """A working file: a "Lisez-moi" sheet (date, scope, audience, the
+    definitions of the indicators shown), then the table behind each chart,
+    one sheet each, French headers and values, numbers as numbers and dates as
+    dates with French formats, a bold frozen header row and fitted columns.
+    Read by people only: text that a spreadsheet would run as a formula gets a
+    leading apostrophe, and no text becomes a formula or a link (spreadsheet.py)."""
+    import xlsxwriter
+
     from . import spreadsheet
 
     out = Path(out)
-    with pd.ExcelWriter(out, engine="xlsxwriter",
-                        engine_kwargs={"options": spreadsheet.XLSX_OPTIONS}) as writer:
+    book = xlsxwriter.Workbook(str(out), spreadsheet.XLSX_OPTIONS)
+    try:
+        formats = {key: book.add_format({"num_format": code}) for key, code in _FORMATS.items()}
+        formats["header"] = book.add_format({"bold": True, "bg_color": "#E6E6E6",
+                                             "text_wrap": True, "valign": "top"})
+        formats["text"] = book.add_format({})
+        formats["wrap"] = book.add_format({"text_wrap": True, "valign": "top"})
+        formats["title"] = book.add_format({"bold": True, "font_size": 14})
+        names = [name[:31] for name in tables]
+        _write_readme(book, book.add_worksheet("Lisez-moi"), readme or {}, definitions, names,
+                      formats)
         for name, frame in tables.items():
-            sheet = name[:31]
-            frame = spreadsheet.neutralise_frame(frame)
-            frame.to_excel(writer, sheet_name=sheet, index=frame.index.name is not None)
-            writer.sheets[sheet].set_column(0, len(frame.columns), 22)
+            _write_sheet(book, book.add_worksheet(name[:31]), frame, formats)
+    finally:
+        book.close()
     return out
 
 
@@ -379,5 +657,5 @@ def generate(db: Database, scope: Scope, reference: date | None, audience: str,
     pack = build(db, scope, reference, audience)
     write_pdf(pack["html"], pdf)
     if annex:
-        write_annex(pack["tables"], annex)
+        write_annex(pack["tables"], annex, pack["readme"], pack["definitions"])
     return pack

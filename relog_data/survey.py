@@ -107,6 +107,9 @@ def compare(shares_frame: pd.DataFrame, question: str, wave_a: int, wave_b: int)
     if wave_a not in rows.index or wave_b not in rows.index:
         return {"defined": False, "text": "comparaison impossible (vague absente)"}
     a, b = rows.loc[wave_a], rows.loc[wave_b]
+    counts = (a["n_answers"], b["n_answers"], a["n_satisfied"], b["n_satisfied"])
+    if any(fmt.is_missing(v) for v in counts):  # small counts masked (elected officials)
+        return {"defined": False, "text": "comparaison impossible (effectif masqué)"}
     na, nb = int(a["n_answers"]), int(b["n_answers"])
     ka, kb = int(a["n_satisfied"]), int(b["n_satisfied"])
     if na < MIN_GROUP or nb < MIN_GROUP:
@@ -130,6 +133,9 @@ def comparison_table(shares_frame: pd.DataFrame, wave_a: int, wave_b: int) -> pd
         for wave in (wave_a, wave_b):
             cell = shares_frame[(shares_frame["question"] == question)
                                 & (shares_frame["wave"] == wave)]
+            if not cell.empty and fmt.is_missing(cell["n_answers"].iloc[0]):
+                record[f"Vague {wave}"] = "effectif masqué"  # elected officials
+                continue
             if cell.empty or int(cell["n_answers"].iloc[0]) < MIN_GROUP:
                 n = 0 if cell.empty else int(cell["n_answers"].iloc[0])
                 record[f"Vague {wave}"] = "effectif trop faible" if n else "—"
@@ -145,7 +151,7 @@ def comparison_table(shares_frame: pd.DataFrame, wave_a: int, wave_b: int) -> pd
             record["Écart"] = f"{sign}{fmt.number(abs(points), 0)} points"
             record["Écart significatif ?"] = (
                 f"{'oui' if result['significant'] else 'non'} "
-                f"(p = {fmt.number(result['p_value'], 3)})")
+                f"({fmt.p_value(result['p_value'])})")
         else:
             record["Écart"] = result["text"]
             record["Écart significatif ?"] = "—"
@@ -182,7 +188,9 @@ def breakdown(db: Database, scope: Scope, dimension: str, labels: dict | None = 
 
 
 def waves(db: Database, scope: Scope = Scope()) -> pd.DataFrame:
-    """Per wave: dates, respondents, rehoused before the wave, response rate,
+    """Per wave: dates, eligible households (definitive move on or before the
+    wave's last survey date), eligible respondents, answers from households not
+    eligible (out_of_scope_respondents), response rate = respondents / eligible,
     median months between the move and the survey."""
     return db.query("survey_waves", **scope.params())
 

@@ -120,4 +120,23 @@ FROM offers AS o
 JOIN households AS h ON h.household_id = o.household_id
 WHERE o.response = 'acceptée' AND h.status = 'en recherche'
 
+UNION ALL
+-- warning: a household still attached to a building recorded as demolished: it had
+-- neither moved (definitive or temporary) nor left by the real demolition date
+SELECT 'avertissement', 'ménage rattaché à un bâtiment démoli',
+       'menages', h.household_id, 'code_batiment', b.building_code,
+       'Le bâtiment ' || b.building_code || ' est démoli le '
+       || strftime(b.actual_demolition, '%d/%m/%Y') || ' mais le ménage ' || h.household_id
+       || ' y est encore rattaché à cette date (statut « ' || CAST(h.status AS VARCHAR)
+       || ' », ni relogement ni sortie avant la démolition) — données à corriger.'
+FROM households AS h
+JOIN buildings AS b ON b.building_code = h.building_code
+LEFT JOIN (SELECT household_id, min(move_date) AS first_move
+           FROM moves GROUP BY household_id) AS m ON m.household_id = h.household_id
+WHERE b.actual_demolition IS NOT NULL
+  AND coalesce(least(m.first_move,
+                     CASE WHEN h.status IN ('départ autonome', 'autre sortie')
+                          THEN coalesce(h.exit_date, DATE '0001-01-01') END),
+               DATE '9999-12-31') > b.actual_demolition
+
 ORDER BY 1, 3, 4

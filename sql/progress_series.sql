@@ -4,7 +4,9 @@
 -- @concept plan_curve
 -- @label Courbe prévisionnelle
 -- @definition Les ménages prévus de chaque phase, répartis uniformément de son début
---   prévu à sa fin prévue, cumulés.
+--   prévu à sa fin prévue, cumulés. Seules comptent les phases dont le nombre de
+--   ménages prévus et les dates de début et de fin prévues sont saisis ; sans aucune
+--   telle phase dans le périmètre, il n'y a pas de courbe prévisionnelle (ni ligne à 0).
 --
 -- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of.
 WITH scope AS (
@@ -19,6 +21,7 @@ plan AS (
     SELECT p.planned_start, p.planned_end, p.households_planned
     FROM phases AS p
     WHERE p.households_planned IS NOT NULL
+      AND p.planned_start IS NOT NULL AND p.planned_end IS NOT NULL
       AND EXISTS (SELECT 1 FROM scope AS s WHERE s.operation_code = p.operation_code AND s.phase_number = p.phase_number)
 ),
 months AS (
@@ -32,9 +35,9 @@ months AS (
 SELECT
     least(months.month_end, $as_of::DATE) AS day,
     (SELECT count(*) FROM done WHERE done_date <= least(months.month_end, $as_of::DATE)) AS done,
-    (SELECT coalesce(sum(households_planned * greatest(0, least(1,
+    (SELECT sum(households_planned * greatest(0, least(1,
          datediff('day', planned_start, least(months.month_end, $as_of::DATE))
-         / greatest(1, datediff('day', planned_start, planned_end))))), 0)
-     FROM plan) AS planned
+         / greatest(1, datediff('day', planned_start, planned_end)))))
+     FROM plan) AS planned  -- NULL when no plan was entered
 FROM months
 ORDER BY day

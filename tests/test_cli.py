@@ -115,3 +115,15 @@ def test_a_missing_database_is_an_error_not_a_new_file(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert "Base de données introuvable" in err and "init --db" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["qpv.geojson", "suivis.csv"]
+
+
+def test_report_refuses_a_previous_meeting_after_the_situation_date(demo_db_path, tmp_path,
+                                                                    capsys):
+    from relog_data import cli
+
+    out = tmp_path / "r.pdf"
+    code = cli.main(["report", str(out), "--as-of", "2009-03-31", "--reference", "2009-06-30",
+                     "--audience", "elu", "--db", str(demo_db_path)])
+    assert code == 2 and not out.exists()
+    assert "séance précédente (30/06/2009) est postérieure à la date de situation (31/03/2009)" \
+        in capsys.readouterr().err

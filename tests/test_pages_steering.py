@@ -107,7 +107,7 @@ def test_schedule_page(demo_db_path, demo_db, monkeypatch):
     assert vaulx1["Fin prévue → réelle"] == "31/12/2007 → 30/09/2008"
     assert vaulx1["Glissement de la fin"] == "+9,0 mois"
     buildings = at.dataframe[1].value.set_index("Bâtiment")
-    assert buildings.loc["Mont Pilat", "Démolition réelle"] == "17/06/2008"
+    assert buildings.loc["Mont Pilat", "Démolition réelle"] == "04/11/2008"
     assert "nan" not in buildings.to_string().lower()
 
 

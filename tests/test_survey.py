@@ -45,8 +45,9 @@ def test_shares_with_intervals_exclude_empty_answers(small_db):
 
 def test_response_rate_and_timing(small_db):
     waves = survey.waves(small_db).set_index("wave")
-    # wave 1 starts 01/10/2008: H1 H2 H3 H8 H9 were rehoused before; H1 and H2 answered
-    assert (waves.loc[1, "respondents"], waves.loc[1, "rehoused_before"]) == (2, 5)
+    # wave 1 ends 01/10/2008: H1 H2 H3 H8 H9 were rehoused by then; H1 and H2 answered
+    assert (waves.loc[1, "respondents"], waves.loc[1, "eligible"]) == (2, 5)
+    assert waves.loc[1, "out_of_scope_respondents"] == 0
     assert waves.loc[1, "response_rate"] == pytest.approx(0.4)
     assert waves.loc[2, "response_rate"] == pytest.approx(0.2)
     # months between the move and the survey: H1 214 days, H2 200 days
