@@ -51,7 +51,8 @@ if warning:
     st.warning(warning)
 
 # -- overview ------------------------------------------------------------------------------------
-st.subheader(f"Part de ménages satisfaits : vague {wave_a} et vague {wave_b}")
+st.subheader(f"Part de ménages satisfaits : vague {wave_a}"
+             + ("" if wave_a == wave_b else f" et vague {wave_b}"))
 table = survey.comparison_table(shares, wave_a, wave_b)
 ui.table(table.drop(columns="question"), hide_index=True, width="stretch")
 st.caption(

@@ -397,8 +397,9 @@ def _satisfaction(pack: _Pack) -> str:
     return ('<h2 class="section">Satisfaction des ménages relogés</h2>'
             + _table(comparison)
             + '<p class="note">Part de satisfaits [intervalle de confiance à 95 %, '
-              "Wilson] (n = répondants) ; écart testé par le test exact de Fisher. "
-              "Aucun groupe de moins de 5 répondants n'est montré.</p>")
+              "Wilson] (n = répondants)"
+            + ("" if len(waves) == 1 else " ; écart testé par le test exact de Fisher")
+            + ". Aucun groupe de moins de 5 répondants n'est montré.</p>")
 
 
 def _shown_definitions() -> pd.DataFrame:

@@ -126,11 +126,12 @@ def compare(shares_frame: pd.DataFrame, question: str, wave_a: int, wave_b: int)
 
 
 def comparison_table(shares_frame: pd.DataFrame, wave_a: int, wave_b: int) -> pd.DataFrame:
-    """Every question: both waves' shares with n and interval, the change, the test."""
+    """Every question: both waves' shares with n and interval, the change, the test
+    (a single wave when wave_a == wave_b: no change to show, no test)."""
     rows = []
     for question, _, wording in SURVEY_QUESTIONS:
         record = {"question": question, "Question": wording}
-        for wave in (wave_a, wave_b):
+        for wave in dict.fromkeys((wave_a, wave_b)):
             cell = shares_frame[(shares_frame["question"] == question)
                                 & (shares_frame["wave"] == wave)]
             if not cell.empty and fmt.is_missing(cell["n_answers"].iloc[0]):
@@ -144,6 +145,9 @@ def comparison_table(shares_frame: pd.DataFrame, wave_a: int, wave_b: int) -> pd
             record[f"Vague {wave}"] = (
                 f"{fmt.share(c['satisfied_share'], 0)} [{fmt.share(c['ci_low'], 0)} – "
                 f"{fmt.share(c['ci_high'], 0)}] (n = {fmt.integer(c['n_answers'])})")
+        if wave_a == wave_b:
+            rows.append(record)
+            continue
         result = compare(shares_frame, question, wave_a, wave_b)
         if result.get("defined"):
             points = result["points"]

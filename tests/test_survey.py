@@ -110,3 +110,13 @@ def test_satisfaction_page_shows_the_demo_waves(demo_db_path, demo_db, monkeypat
     detail = at.dataframe[2].value
     assert set(detail["Opération"]) == {"Vaulx-en-Velin – Mas du Taureau / Pré de l'Herpe"}
     assert "nan" not in detail.to_string().lower()
+
+
+def test_a_single_wave_is_not_compared_with_itself(demo_db):
+    """One wave only: no "±0 points, p = 1,000" against itself."""
+    shares = survey.shares(demo_db, Scope())
+    wave = int(shares["wave"].min())
+    table = survey.comparison_table(shares, wave, wave)
+    assert list(table.columns) == ["question", "Question", f"Vague {wave}"]
+    both = survey.comparison_table(shares, wave, int(shares["wave"].max()))
+    assert "Écart" in both.columns and "Écart significatif ?" in both.columns
