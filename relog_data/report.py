@@ -156,8 +156,8 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
     """Everything the pack shows: HTML sections and the tables behind them."""
     if audience not in privacy.AUDIENCES:
         raise RelogError(f"Public inconnu « {audience} » (elu, partenaire ou charge).")
-    if scope.as_of is None:
-        scope = scope.at(indicators.data_date(db))
+    if scope.as_of is None:  # the last dated event; today when nothing is dated yet
+        scope = scope.at(indicators.data_date(db) or date.today())
     problem = reference_problem(scope.as_of, reference)
     if problem:
         raise RelogError(problem)

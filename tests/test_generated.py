@@ -298,3 +298,15 @@ def test_the_projection_of_a_masked_remaining_count():
     row = pd.Series({"remaining": pd.NA, "projected_end": pd.Timestamp("2011-04-01"),
                      "pace_per_month": 2.0, "gap_months": 3.0, "planned_end": None})
     assert indicators.projection_sentence(row) == "fin estimée non affichée (effectif masqué)"
+
+
+def test_a_pack_for_a_database_without_any_dated_event(tmp_path):
+    """Found by `make fuzz` (seed 303): nothing dated yet, so no data date; the
+    pack used to fail on the calendar's "D" line. It is dated today."""
+    from datetime import date
+
+    programme, path = _database(303, tmp_path)
+    with Database(path, read_only=True) as db:
+        assert data_date(db) is None
+        pack = report.build(db, Scope(), None, "elu")
+    assert f"au {date.today().strftime('%d/%m/%Y')}" in pack["html"]
