@@ -158,7 +158,7 @@ def _signed_in_already(url: str) -> None:
 def ensure_session(page_url: str) -> None:
     """The demo's visitors get a session too (their files are bound to it):
     the first page of a tab goes once through the cookie route."""
-    if not _is_demo():
+    if not ui.is_demo():
         return
     token = _token()
     if sessions.STORE.get(token) is None:
@@ -177,10 +177,6 @@ def _oidc_settings() -> dict | None:
     relog = st.secrets.get("relog", {})
     return {"role_claim": relog.get("role_claim", "relog_role"),
             "operations_claim": relog.get("operations_claim", "relog_operations")}
-
-
-def _is_demo() -> bool:
-    return ui.call("settings").get("demo") == "oui"
 
 
 @st.cache_data(show_spinner=False)
@@ -253,7 +249,7 @@ def _start(token: str, page_url: str) -> None:
 
 def current_viewer() -> Viewer | None:
     """Who is looking, or None when nobody has signed in yet."""
-    if _is_demo():
+    if ui.is_demo():
         return _demo_visitor()
     oidc = _oidc_settings()
     if oidc is not None:
@@ -440,7 +436,7 @@ def sign_out() -> None:
 
 def account_box(v: Viewer) -> None:
     """The demo's role switcher (under its banner), or who is signed in."""
-    if _is_demo():
+    if ui.is_demo():
         cols = st.columns([2, 3])
         cols[0].selectbox("Voir l'application comme", list(ROLES), format_func=ROLES.get,
                           key=KEY_DEMO_ROLE, placeholder=ui.CHOOSE,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import access, downloads, fmt, indicators, report
+from relog_data import access, downloads, fmt, indicators
 from relog_data.access import AccessDenied, Viewer
 from relog_data.db import Database, default_db_path, shared_database
 from relog_data.errors import RelogError
@@ -120,7 +120,7 @@ def reference_date() -> date | None:
     """The date of the previous meeting ("séance précédente"); None when it is
     later than the situation date (refused in the sidebar)."""
     reference = st.session_state.get(KEY_REFERENCE)
-    if report.reference_problem(st.session_state.get(KEY_AS_OF), reference):
+    if indicators.reference_problem(st.session_state.get(KEY_AS_OF), reference):
         return None
     return reference
 
@@ -239,7 +239,7 @@ def sidebar_filters() -> indicators.Scope:
                       help=f"Par défaut, la date du dernier événement connu ({fmt.day(latest)}).")
         st.date_input("Séance précédente", key=KEY_REFERENCE, format="DD/MM/YYYY",
                       help="Chaque chiffre est comparé à sa valeur à cette date.")
-        problem = report.reference_problem(st.session_state.get(KEY_AS_OF),
+        problem = indicators.reference_problem(st.session_state.get(KEY_AS_OF),
                                            st.session_state.get(KEY_REFERENCE))
         if problem:
             st.error(problem + " Aucune évolution n'est calculée tant que les dates ne sont "
@@ -348,10 +348,15 @@ def as_of_text() -> str:
     return fmt.day(current_scope().as_of)
 
 
+def is_demo() -> bool:
+    """The demonstration database (fictitious data, no sign-in, no import)."""
+    return call("settings").get("demo") == "oui"
+
+
 def demo_banner() -> None:
-    settings = call("settings")
-    if settings.get("demo") != "oui":
+    if not is_demo():
         return
+    settings = call("settings")
     when = fmt.day(settings.get("demo_date"))
     st.html(
         '<div class="relog-demo-banner"><strong>Données fictives de démonstration</strong> — '

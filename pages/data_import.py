@@ -52,7 +52,7 @@ with col2:
                     f"relog-export-{ui.as_of_text().replace('/', '-')}.xlsx", XLSX,
                     "export complet de la base (.xlsx)")
 
-if ui.call("settings").get("demo") == "oui":  # the demo never receives real data
+if ui.is_demo():  # the demo never receives real data
     st.info("Base de démonstration : l'import y est fermé, pour que de vraies données ne se "
             "retrouvent jamais publiées sous le bandeau « données fictives ». Créez une vraie "
             "base vide avec `python -m relog_data init --db CHEMIN`, importez-y le classeur "

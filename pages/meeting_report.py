@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import access, fmt, privacy, report
+from relog_data import access, fmt, indicators, privacy, report
 from relog_data.errors import RelogError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +26,7 @@ viewer = ui.current_viewer()
 audience = st.radio("Public", list(access.REPORT_AUDIENCES[viewer.role]),
                     format_func=privacy.AUDIENCES.get, key="report_audience")
 
-problem = report.reference_problem(scope.as_of, st.session_state.get(ui.KEY_REFERENCE))
+problem = indicators.reference_problem(scope.as_of, st.session_state.get(ui.KEY_REFERENCE))
 if problem:
     st.error(problem)
 if st.button("Générer le rapport", type="primary", icon=":material/picture_as_pdf:",

@@ -108,7 +108,7 @@ st.caption(
     "Prévus : ménages à reloger inscrits au plan de relogement. Concernés : fiches ménages "
     "enregistrées (une décohabitation crée un ménage de plus"
     # the Champratel example exists only in the demo database
-    + (", d'où Champratel : 97 pour 92 prévus" if ui.call("settings").get("demo") == "oui"
+    + (", d'où Champratel : 97 pour 92 prévus" if ui.is_demo()
        else "") + ")."
 )
 

@@ -17,7 +17,7 @@ from . import audit
 from .access import ROLES, AccessDenied, Viewer
 from .db import Database
 from .errors import RelogError
-from .throttle import LOCK_MINUTES, MAX_PER_LOGIN as MAX_FAILED_ATTEMPTS, THROTTLE, Throttle
+from .throttle import LOCK_MINUTES, THROTTLE, Throttle
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -182,7 +182,7 @@ def sign_in(db: Database, login: str, password: str, now: datetime | None = None
                       else "compte désactivé" if ok else "mot de passe erroné")
             started = throttle.failure(login, client, now)
             if started is not None:
-                reason += f" ({throttle_words()} : tentatives bloquées {LOCK_MINUTES} min)"
+                reason += f" (tentatives bloquées {LOCK_MINUTES} min)"
             error = SignInError("Identifiant ou mot de passe incorrect.")
         detail = reason if error else "compte local"
         if client:
@@ -196,10 +196,6 @@ def sign_in(db: Database, login: str, password: str, now: datetime | None = None
         raise error  # after the commit: the attempt and its audit entry are kept
     ops = tuple(user["operations"]) if user["operations"] is not None else None
     return Viewer(user["role"], ops, login=known)
-
-
-def throttle_words() -> str:
-    return f"{MAX_FAILED_ATTEMPTS} échecs"
 
 
 def _blocked_message(until: datetime) -> str:

@@ -270,7 +270,7 @@ def _cmd_report(args) -> int:
     started = time.perf_counter()
     with Database(path, read_only=True) as db:
         indicators.check_scope(db, scope)
-        problem = report.reference_problem(args.as_of or indicators.data_date(db), args.reference)
+        problem = indicators.reference_problem(args.as_of or indicators.data_date(db), args.reference)
         if problem:
             raise RelogError(problem)
         report.generate(db, scope, args.reference, args.audience, args.out, args.annex)

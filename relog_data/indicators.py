@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import fmt
 from .db import SQL_DIR, Database
 from .errors import RelogError
 from .model import SURVEY_QUESTIONS
@@ -232,6 +233,16 @@ def data_date(db: Database):
     """The date the data describes (the demo date, or the latest event)."""
     value = db.query("data_date")["data_date"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def reference_problem(as_of: date | None, reference: date | None) -> str | None:
+    """The French message refusing a previous meeting ("séance précédente")
+    later than the situation date, or None when the two dates are in order."""
+    if as_of is None or reference is None or reference <= as_of:
+        return None
+    return (f"La date de la séance précédente ({fmt.day(reference)}) est postérieure à la "
+            f"date de situation ({fmt.day(as_of)}) : choisissez une séance précédente "
+            "antérieure ou égale à la date de situation.")
 
 
 def settings(db: Database) -> dict[str, str]:

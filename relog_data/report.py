@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from . import charts, fmt, geo, indicators, privacy, report_figures, survey
 from .db import Database
 from .errors import RelogError
-from .indicators import Scope
+from .indicators import Scope, reference_problem  # noqa: F401 (report.reference_problem)
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 _KALEIDO_LOCK = threading.Lock()
@@ -111,16 +111,6 @@ def _table(frame: pd.DataFrame, index: bool = False) -> str:
 
 def _figure(fig: go.Figure, height: int | None = None) -> str:
     return f'<div class="figure">{_svg(report_figures.print_ready(fig), height=height)}</div>'
-
-
-def reference_problem(as_of: date | None, reference: date | None) -> str | None:
-    """The French message refusing a previous meeting ("séance précédente")
-    later than the situation date, or None when the two dates are in order."""
-    if as_of is None or reference is None or reference <= as_of:
-        return None
-    return (f"La date de la séance précédente ({fmt.day(reference)}) est postérieure à la "
-            f"date de situation ({fmt.day(as_of)}) : choisissez une séance précédente "
-            "antérieure ou égale à la date de situation.")
 
 
 class _Pack:
