@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
-from relog_data import audit, downloads, requests, sessions
+from relog_data import audit, downloads, release, requests, sessions
 from relog_data.db import default_db_path, shared_database
 from relog_data.errors import RelogError
 
@@ -132,7 +132,17 @@ def _watch_requests() -> None:
         time.sleep(REQUEST_POLL_SECONDS)
 
 
+def _prepare_release() -> None:
+    """Compute the elected officials' release once at start (a few seconds on a
+    large database) so that the first official does not wait for it."""
+    try:
+        release.release_for(shared_database(default_db_path()), None)
+    except Exception:  # an empty or missing database: computed on first use instead
+        _LOG.info("relog : publication des élus non préparée au démarrage", exc_info=True)
+
+
 threading.Thread(target=_watch_requests, name="relog-account-requests", daemon=True).start()
+threading.Thread(target=_prepare_release, name="relog-release", daemon=True).start()
 
 app = st.App(str(HERE / "app.py"), routes=[
     Route("/relog/session", session_route, methods=["GET"]),

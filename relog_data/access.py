@@ -4,8 +4,8 @@ which the app reads data.
 Every result the app shows comes from `fetch(db, viewer, module, function,
 ...)`: it refuses what the viewer's role may not see, narrows every scope to
 the viewer's operations, removes personal columns for pseudonymous roles and,
-for elected officials, suppresses small groups (privacy.suppress). A function
-that is not listed in POLICY cannot be reached at all.
+for elected officials, answers from the protected release (release.py) and
+nothing else. A function that is not listed in POLICY cannot be reached at all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from . import geo, indicators, privacy, supply, survey
+from . import geo, indicators, privacy, release, supply, survey
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -29,7 +29,8 @@ ROLE_HELP = {
     "admin": "tout, plus l'import, les comptes et le journal d'audit",
     "charge": "les ménages de ses opérations, avec les noms",
     "partenaire": "les ménages sous pseudonyme, sans nom ni adresse plus fine que la commune",
-    "elu": "des agrégats seulement ; tout effectif de moins de 5 ménages est masqué",
+    "elu": "des agrégats seulement, aux dates de publication ; aucun chiffre de moins de 5 "
+           "ménages, ni lisible ni recalculable (« s » : secret statistique)",
 }
 # Report audiences (report.py) a role may produce.
 REPORT_AUDIENCES = {
@@ -43,7 +44,8 @@ PERSONAL_COLUMNS = ("holder_name", "address", "latitude", "longitude")
 
 # Kinds of result: "reference" (no household data), "aggregate" (counts and
 # shares), "household" (one row per household: never for `elu`).
-MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply}
+MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply,
+           "release": release}
 
 
 class AccessDenied(RelogError):
@@ -113,36 +115,20 @@ SYSTEM = Viewer("admin", login="système")
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # reference | aggregate | household
-    counts: tuple = ()
-    row_totals: dict | None = None
-    total_flag: str | None = None
-    column_parts: tuple = ()
-    groups: tuple | None = None
-    shares: dict | None = None
-    derived: dict | None = None
+    """kind: "reference" (no household data), "aggregate" (counts and shares:
+    for elected officials, read from the release), "household" (one row per
+    household: never for `elu`); counts: the columns that count households."""
 
-    def suppress(self, frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-        return privacy.suppress(
-            frame, list(self.counts), row_totals=self.row_totals, total_flag=self.total_flag,
-            column_parts=list(self.column_parts), groups=self.groups, shares=self.shares,
-            derived=self.derived, threshold=threshold)
+    kind: str
+    counts: tuple = ()
 
 
 _SHARES = ("progress_rate", "offsite_share", "outside_qpv_share", "new_or_recent_share",
            "offers_per_rehoused", "refusal_rate", "rest_to_pay_increase_share")
-_KPI_COUNTS = ("households_total", "rehoused", "temporary", "exits", "still_in_building",
-               "remaining", "three_refusals", "rent_compensation_count", "households_planned",
-               *(f"{s}_{p}" for s in _SHARES for p in ("num", "den")))
-_KPI_RULE = Rule(
-    "aggregate", counts=_KPI_COUNTS,
-    row_totals={"households_total": ["rehoused", "temporary", "exits", "still_in_building"]},
-    total_flag="is_total",
-    shares={s: (f"{s}_num", f"{s}_den") for s in _SHARES},
-    derived={"rest_to_pay_before_median": "rest_to_pay_increase_share_den",
-             "rest_to_pay_after_median": "rest_to_pay_increase_share_den",
-             "rest_to_pay_median_change": "rest_to_pay_increase_share_den",
-             "rent_compensation_eur": "rent_compensation_count"})
+_KPI_RULE = Rule("aggregate", counts=(
+    "households_total", "rehoused", "temporary", "exits", "still_in_building", "remaining",
+    "three_refusals", "rent_compensation_count", "households_planned",
+    *(f"{s}_{p}" for s in _SHARES for p in ("num", "den"))))
 _REF = Rule("reference")
 _HOUSEHOLDS = Rule("household")
 
@@ -154,54 +140,34 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("indicators", "timeline"): _REF,
     ("indicators", "kpis"): _KPI_RULE,
     ("indicators", "operations_overview"): _KPI_RULE,
-    ("indicators", "status_counts"): Rule("aggregate", counts=("households",),
-                                          groups=(["group_key"], "households")),
+    ("indicators", "status_counts"): Rule("aggregate", counts=("households",)),
     ("indicators", "progress_series"): Rule("aggregate", counts=("done",)),
     ("indicators", "projection"): Rule(
-        "aggregate", counts=("households_total", "done", "remaining", "done_last_6_months"),
-        row_totals={"households_total": ["done", "remaining"]}, total_flag="is_total",
-        derived={"pace_per_month": "done_last_6_months", "projected_end": "done_last_6_months",
-                 "gap_months": "done_last_6_months"}),
+        "aggregate", counts=("households_total", "done", "remaining", "done_last_6_months")),
     ("indicators", "buildings_at_risk"): Rule("aggregate", counts=("households", "still_inside")),
-    ("indicators", "refusal_reasons"): Rule("aggregate", counts=("refused",),
-                                            column_parts=("refused",)),
-    ("indicators", "quality_breakdown"): Rule(
-        "aggregate", counts=("households",), groups=(["dimension"], "households"),
-        derived={"amount": "households"}),
+    ("indicators", "refusal_reasons"): Rule("aggregate", counts=("refused",)),
+    ("indicators", "quality_breakdown"): Rule("aggregate", counts=("households",)),
     ("indicators", "attention_points"): Rule("aggregate"),
     ("indicators", "data_contradictions"): Rule("aggregate", counts=("households",)),
     ("indicators", "workload"): _HOUSEHOLDS,  # per officer: a management view
     ("indicators", "offers_detail"): _HOUSEHOLDS,
     ("indicators", "followups_overdue"): _HOUSEHOLDS,
     ("indicators", "household_states"): _HOUSEHOLDS,
-    ("survey", "shares"): Rule(
-        "aggregate", counts=("n_answers", "n_empty", "n_satisfied"),
-        shares={"satisfied_share": ("n_satisfied", "n_answers")},
-        derived={"ci_low": "n_satisfied", "ci_high": "n_satisfied"}),
-    ("survey", "distribution"): Rule("aggregate", counts=("count",),
-                                     groups=(["question", "wave"], "count")),
-    ("survey", "waves"): Rule("aggregate",
-                              counts=("respondents", "eligible", "out_of_scope_respondents"),
-                              shares={"response_rate": ("respondents", "eligible")},
-                              derived={"median_months_since_move": "respondents"}),
-    ("survey", "breakdown"): Rule(
-        "aggregate", counts=("n_answers", "n_satisfied"),
-        shares={"satisfied_share": ("n_satisfied", "n_answers")}),
+    ("survey", "shares"): Rule("aggregate", counts=("n_answers", "n_empty", "n_satisfied")),
+    ("survey", "distribution"): Rule("aggregate", counts=("count",)),
+    ("survey", "waves"): Rule(
+        "aggregate", counts=("respondents", "eligible", "out_of_scope_respondents")),
+    ("survey", "breakdown"): Rule("aggregate", counts=("n_answers", "n_satisfied")),
     ("geo", "boundaries"): _REF,
+    ("release", "publication_dates"): _REF,
     ("geo", "commune_aggregates"): Rule(
-        "aggregate", counts=("households", "in_qpv", "outside_qpv", "qpv_unknown", "rehoused"),
-        row_totals={"households": ["in_qpv", "outside_qpv", "qpv_unknown"]},
-        column_parts=("households",),
-        derived={"share": "households", "centre_lat": "households", "centre_lon": "households"}),
+        "aggregate", counts=("households", "in_qpv", "outside_qpv", "qpv_unknown")),
     ("geo", "destinations"): _HOUSEHOLDS,
     ("supply", "supply"): _REF,  # dwellings, not people
     ("supply", "capacity"): _REF,
-    ("supply", "coverage"): Rule("aggregate", counts=("households",),
-                                 groups=(["dimension"], "households"),
-                                 shares={"ratio": ("vacancies", "households")}),
+    ("supply", "coverage"): Rule("aggregate", counts=("households",)),
     ("supply", "affordability"): Rule(
-        "aggregate", counts=("households", "with_rent", "with_affordable"),
-        shares={"affordable_share": ("with_affordable", "with_rent")}),
+        "aggregate", counts=("households", "with_rent", "with_affordable")),
     ("supply", "needs"): _HOUSEHOLDS,
     ("supply", "matches"): _HOUSEHOLDS,
     ("supply", "households_list"): _HOUSEHOLDS,
@@ -225,6 +191,13 @@ def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwa
     kwargs = {k: viewer.restrict(v) if isinstance(v, Scope) else v for k, v in kwargs.items()}
     if (module, function) == ("supply", "household_events"):
         _check_household(db, viewer, args[0] if args else kwargs.get("household"))
+    if viewer.role == "elu" and rule.kind == "aggregate":
+        # elected officials read the protected release, nothing else
+        try:
+            return release.serve(db, viewer.operations, viewer.threshold, module, function,
+                                 args, kwargs)
+        except release.NotReleased as exc:
+            raise AccessDenied(str(exc)) from None
     result = getattr(MODULES[module], function)(db, *args, **kwargs)
     return _filter(viewer, (module, function), rule, result)
 
@@ -248,14 +221,7 @@ def _filter(viewer: Viewer, name: tuple[str, str], rule: Rule, result):
             few = result["households"] < viewer.threshold
             result = result.assign(centre_lat=result["centre_lat"].mask(few),
                                    centre_lon=result["centre_lon"].mask(few))
-    if viewer.role != "elu" or rule.kind != "aggregate":
-        return result
-    if name == ("indicators", "attention_points"):
-        return [p for p in result if not viewer.hides(int(p.get("count") or 0))]
-    if isinstance(result, dict):
-        frame = rule.suppress(pd.DataFrame([result]), viewer.threshold)
-        return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].items()}
-    return rule.suppress(result, viewer.threshold)
+    return result
 
 
 def report_scope(viewer: Viewer, scope: Scope, audience: str) -> Scope:

@@ -256,9 +256,10 @@ def progress_series(db: Database, scope: Scope) -> pd.DataFrame:
     return db.query("progress_series", **scope.params())
 
 
-def projection(db: Database, scope: Scope) -> pd.DataFrame:
-    """Per operation and in total: pace of the last 6 months, projected end, gap."""
-    return db.query("projection", **scope.params())
+def projection(db: Database, scope: Scope, pace_from: date | None = None) -> pd.DataFrame:
+    """Per operation and in total: pace of the last 6 months (or since `pace_from`),
+    projected end, gap."""
+    return db.query("projection", **scope.params(), pace_from=pace_from)
 
 
 def buildings_at_risk(db: Database, scope: Scope) -> pd.DataFrame:
@@ -316,22 +317,7 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
     Each point: kind, count, text (French)."""
     from . import fmt
 
-    points = []
-    risk = buildings_at_risk(db, scope)
-    for row in risk.itertuples():
-        if row.demolished:  # contradictory data: shown, not hidden
-            points.append({"kind": "bâtiment démoli encore habité",
-                           "count": int(row.still_inside),
-                           "text": f"{row.name} ({row.operation_name}) : bâtiment démoli "
-                                   f"(le {fmt.day(row.actual_demolition)}), "
-                                   f"{fmt.integer(row.still_inside)} ménage(s) encore "
-                                   "rattaché(s) — données à corriger."})
-            continue
-        when = "dépassée" if row.overdue else f"dans {row.days_left} jours"
-        points.append({"kind": "bâtiment à risque", "count": int(row.still_inside),
-                       "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
-                               f"{fmt.day(row.planned_demolition)} ({when}), encore "
-                               f"{fmt.integer(row.still_inside)} ménage(s) dans le bâtiment."})
+    points = building_points(buildings_at_risk(db, scope), counted=True)
     refusing = int(db.query("refusing_households", **scope.params())["households"].iloc[0])
     if refusing:
         points.append({"kind": "3 refus ou plus", "count": refusing,
@@ -360,6 +346,28 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
         points.append({"kind": "suivi en retard", "count": len(overdue),
                        "text": f"{fmt.integer(len(overdue))} ménage(s) relogé(s) depuis plus "
                                "de 3 mois sans aucun contact de suivi."})
+    return points
+
+
+def building_points(risk: pd.DataFrame, counted: bool) -> list[dict]:
+    """Attention points of buildings to be demolished that still hold households;
+    `counted`: with their number (not for elected officials: a building's count
+    is not published to them)."""
+    points = []
+    for row in risk.itertuples():
+        count = int(row.still_inside) if counted else None
+        who = (f"{fmt.integer(row.still_inside)} ménage(s)" if counted else "des ménages")
+        if row.demolished:  # contradictory data: shown, not hidden
+            points.append({"kind": "bâtiment démoli encore habité", "count": count,
+                           "text": f"{row.name} ({row.operation_name}) : bâtiment démoli "
+                                   f"(le {fmt.day(row.actual_demolition)}), {who} encore "
+                                   "rattaché(s) — données à corriger."})
+            continue
+        when = "dépassée" if row.overdue else f"dans {row.days_left} jours"
+        points.append({"kind": "bâtiment à risque", "count": count,
+                       "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
+                               f"{fmt.day(row.planned_demolition)} ({when}), encore "
+                               f"{who} dans le bâtiment."})
     return points
 
 

@@ -15,7 +15,7 @@ from jinja2 import Template
 import pandas as pd
 import shapely
 
-from . import fmt
+from . import fmt, privacy
 from .fmt import html_text as escape
 
 LEAFLET_JS = "/app/static/vendor/leaflet/leaflet.js"
@@ -225,8 +225,8 @@ def commune_map(aggregates: pd.DataFrame, communes: pd.DataFrame,
                 with_tiles: bool = False) -> folium.Map:
     """Destination communes: a choropleth of households when commune boundaries
     are loaded, else proportional circles at each commune's centre."""
-    # Suppressed counts (NA: fewer than 5 households, for elected officials)
-    # have no centre and show as "moins de 5" with the lightest fill.
+    # Counts not published to elected officials (NA) have no centre and read
+    # privacy.HIDDEN with the lightest fill.
     located = aggregates.dropna(subset=["centre_lat", "centre_lon", "households"])
     m = _new_map(_bounds([located.rename(columns={"centre_lat": "lat", "centre_lon": "lon"})]),
                  with_tiles)
@@ -237,7 +237,8 @@ def commune_map(aggregates: pd.DataFrame, communes: pd.DataFrame,
         features = []
         for geom, code, name in zip(communes["geometry"], communes["code"], communes["name"]):
             n = by_code.get(code, 0)
-            text = "moins de 5 ménages" if n is None else f"{fmt.integer(n)} ménage(s)"
+            text = (f"{privacy.HIDDEN} (secret statistique)" if n is None
+                    else f"{fmt.integer(n)} ménage(s)")
             features.append({"type": "Feature",
                              "geometry": shapely.geometry.mapping(
                                  shapely.simplify(geom, 0.0005, preserve_topology=True)),
@@ -251,9 +252,11 @@ def commune_map(aggregates: pd.DataFrame, communes: pd.DataFrame,
                        tooltip=folium.GeoJsonTooltip(fields=["t"], labels=False)).add_to(m)
     top = located["households"].max() if len(located) else 1
     for rec in located.itertuples(index=False):
-        outside = fmt.ratio(rec.outside_qpv, rec.households)
+        outside = (fmt.ratio(rec.outside_qpv, rec.households) if not pd.isna(rec.outside_qpv)
+                   else f"{privacy.HIDDEN} / {fmt.integer(rec.households)}")
         folium.CircleMarker(
-            (rec.centre_lat, rec.centre_lon), radius=float(4 + 26 * np.sqrt(rec.households / top)),
+            (rec.centre_lat, rec.centre_lon),
+            radius=float(4 + 26 * np.sqrt(float(rec.households) / float(top))),
             color="#0072B2", weight=1, fill=True, fill_color="#0072B2", fill_opacity=0.45,
             tooltip=(f"{escape(rec.commune)} : {fmt.integer(rec.households)} ménage(s), "
                      f"{fmt.share(rec.share)} ; hors QPV {outside}")).add_to(m)

@@ -3,9 +3,12 @@ annex, for a scope, an as-of date, a reference date and an audience.
 
 Charts are the app's plotly figures turned into SVG by kaleido (with Debian's
 Chromium, started once per process); the PDF is printed by the same headless
-Chromium from an HTML page. The content follows the audience: an `elu` pack
-has no household id nor household-level table, and small groups are
-suppressed (privacy.py).
+Chromium from an HTML page. The content follows the audience: every figure
+is read through the data gateway (`access.fetch`) as a viewer standing for the
+audience, so the pack, its annex and the app's pages show the same cells. An
+`elu` pack is the elected officials' release: its dates are publication dates,
+its hidden cells read privacy.HIDDEN, and it has no household id nor any
+section built on a function the gateway refuses to officials.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, fmt, geo, indicators, privacy, report_figures, survey
+from . import access, charts, fmt, geo, indicators, privacy, report_figures, survey
+from .access import Viewer
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope, reference_problem  # noqa: F401 (report.reference_problem)
@@ -113,23 +117,95 @@ def _figure(fig: go.Figure, height: int | None = None) -> str:
     return f'<div class="figure">{_svg(report_figures.print_ready(fig), height=height)}</div>'
 
 
-class _Pack:
-    """What every section needs: the database, scope, dates, audience and
-    names, and the tables gathered for the annex."""
+# The role whose view of the data each audience's pack shows.
+AUDIENCE_ROLES = {"elu": "elu", "partenaire": "partenaire", "charge": "charge"}
 
-    def __init__(self, db: Database, scope: Scope, reference: date | None, audience: str):
-        self.db, self.scope, self.reference, self.audience = db, scope, reference, audience
+
+def audience_viewer(scope: Scope, audience: str) -> Viewer:
+    """The viewer a pack for `audience` is read as: the audience's role, on the
+    operations of the scope (all of them when the scope names none)."""
+    if audience not in privacy.AUDIENCES:
+        raise RelogError(f"Public inconnu « {audience} » (elu, partenaire ou charge).")
+    return Viewer(AUDIENCE_ROLES[audience], scope.operations or None,
+                  login=f"rapport ({audience})")
+
+
+def publication_dates(db: Database, viewer: Viewer) -> list[date]:
+    """The dates on which the elected officials' release is published."""
+    return list(access.fetch(db, viewer, "release", "publication_dates"))
+
+
+def snapped_dates(db: Database, viewer: Viewer, as_of: date, reference: date | None
+                  ) -> tuple[date, date | None]:
+    """(as_of, reference) moved back to publication dates; no reference when it
+    falls in the same publication period as the situation date."""
+    from .release import snap
+
+    dates = publication_dates(db, viewer)
+    if not dates:  # nothing published yet: the pack says so
+        return as_of, None
+    as_of = snap(dates, as_of)
+    if reference is not None:
+        reference = snap(dates, reference)
+        if reference >= as_of:
+            reference = None
+    return as_of, reference
+
+
+class _Pack:
+    """What every section needs: the database, the viewer standing for the
+    audience, scope, dates and names, and the tables gathered for the annex."""
+
+    def __init__(self, db: Database, viewer: Viewer, scope: Scope, reference: date | None,
+                 audience: str):
+        self.db, self.viewer, self.scope = db, viewer, scope
+        self.reference, self.audience = reference, audience
         self.ref_scope = scope.at(reference) if reference else None
-        self.settings = indicators.settings(db)
-        options = indicators.scope_options(db)
+        self.elu = audience == "elu"
+        self.settings = self.fetch("indicators", "settings")
+        options = self.fetch("indicators", "scope_options")
         ops = options[options["kind"] == "operation"]
         self.op_names = dict(zip(ops["code"], ops["label"]))
         self.as_of_text = fmt.day(scope.as_of)
         self.tables: dict[str, pd.DataFrame] = {}
-        self.elu = audience == "elu"
+        self.requested: tuple[date, date | None] | None = None  # elu: the dates asked for
+
+    def fetch(self, module: str, function: str, *args, **kwargs):
+        """Every figure of the pack: what the audience's viewer gets from the gateway."""
+        return access.fetch(self.db, self.viewer, module, function, *args, **kwargs)
 
     def op(self, code) -> str:
         return self.op_names.get(code, code)
+
+    def count(self, value) -> str:
+        """A count as the pack prints it; a count the release hides: privacy.HIDDEN."""
+        if fmt.is_missing(value):
+            return privacy.HIDDEN if self.elu else fmt.DASH
+        return fmt.integer(value)
+
+    def raw(self, value):
+        """A count kept as a number (a table read back by the annex), or privacy.HIDDEN."""
+        if fmt.is_missing(value):
+            return privacy.HIDDEN if self.elu else None
+        return int(value)
+
+    def share(self, numerator, denominator) -> str:
+        """"82,4 % (579 / 703)"; privacy.HIDDEN when either count is hidden."""
+        if self.elu and (fmt.is_missing(numerator) or fmt.is_missing(denominator)):
+            return privacy.HIDDEN
+        return fmt.share_with_n(numerator, denominator)
+
+    def change(self, now, before) -> str:
+        """The change between two dates: shown exactly when both values are."""
+        if fmt.is_missing(now) or fmt.is_missing(before):
+            return privacy.HIDDEN if self.elu else fmt.DASH
+        delta = int(now) - int(before)
+        if delta == 0:
+            return "stable"
+        return f"{'+' if delta > 0 else chr(0x2212)}{fmt.integer(abs(delta))}"
+
+    def note(self) -> str:
+        return f'<p class="note">{html.escape(privacy.NOTE)}</p>' if self.elu else ""
 
     @property
     def scope_text(self) -> str:
@@ -143,26 +219,41 @@ class _Pack:
 
 
 def build(db: Database, scope: Scope, reference: date | None, audience: str) -> dict:
-    """Everything the pack shows: HTML sections and the tables behind them."""
-    if audience not in privacy.AUDIENCES:
-        raise RelogError(f"Public inconnu « {audience} » (elu, partenaire ou charge).")
+    """Everything the pack shows: HTML sections and the tables behind them,
+    every figure read through the gateway as the audience's viewer."""
+    viewer = audience_viewer(scope, audience)
     if scope.as_of is None:  # the last dated event; today when nothing is dated yet
-        scope = scope.at(indicators.data_date(db) or date.today())
+        scope = scope.at(access.fetch(db, viewer, "indicators", "data_date") or date.today())
     problem = reference_problem(scope.as_of, reference)
     if problem:
         raise RelogError(problem)
-    pack = _Pack(db, scope, reference, audience)
-    parts = [section(pack) for section in (
-        _cover, _key_figures, _attention, _progress, _timeline, _destinations, _quality,
-        _satisfaction, _definitions, _households)]
+    requested = (scope.as_of, reference)
+    sections = SECTIONS
+    if audience == "elu":
+        as_of, reference = snapped_dates(db, viewer, scope.as_of, reference)
+        scope = scope.at(as_of)
+        if not publication_dates(db, viewer):
+            sections = (_cover, _nothing_published, _definitions)
+    pack = _Pack(db, viewer, viewer.restrict(scope), reference, audience)
+    if pack.elu:
+        pack.requested = requested
+    parts = [section(pack) for section in sections]
     html_text = ("<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
                  f"<title>Rapport de séance {pack.as_of_text}</title><style>{CSS}</style>"
                  "</head><body>" + "".join(parts) + "</body></html>")
-    readme = {"Date de situation": scope.as_of, "Séance précédente": reference,
+    readme = {"Date de situation": pack.scope.as_of, "Séance précédente": reference,
               "Périmètre": pack.scope_text, "Public": privacy.AUDIENCES[audience],
               "Édité le": datetime.now().strftime("%d/%m/%Y à %H:%M")}
-    return {"html": html_text, "tables": pack.tables, "scope": scope, "readme": readme,
-            "definitions": _shown_definitions()}
+    if pack.elu:
+        readme["Dates de publication"] = (
+            "Les chiffres des élus sont publiés à dates fixes (fins de trimestre et date des "
+            "données) : la date de situation et la séance précédente sont ramenées à la "
+            f"dernière date de publication (demandées : {fmt.day(requested[0])}"
+            + (f" et {fmt.day(requested[1])}" if requested[1] else "") + ").")
+        readme["Cases masquées"] = privacy.NOTE
+    return {"html": html_text, "tables": pack.tables, "scope": pack.scope, "readme": readme,
+            "reference": reference, "viewer": viewer,
+            "definitions": _shown_definitions(pack)}
 
 
 def _cover(pack: _Pack) -> str:
@@ -170,6 +261,19 @@ def _cover(pack: _Pack) -> str:
     demo = pack.settings.get("demo") == "oui"
     reference = pack.reference
     name = pack.settings.get("programme_name", "Programme de relogement")
+    snapped = ""
+    if pack.requested is not None:
+        asked_as_of, asked_reference = pack.requested
+        if asked_as_of != pack.scope.as_of or (asked_reference or reference) != reference:
+            snapped = (
+                '<p class="note">Les chiffres destinés aux élus sont publiés à dates fixes (fins '
+                "de trimestre et date des données) : demandés au "
+                f"{fmt.day(asked_as_of)}"
+                + (f" depuis le {fmt.day(asked_reference)}" if asked_reference else "")
+                + ", ils sont donnés à la dernière date de publication"
+                + ("" if reference or not asked_reference else
+                   " ; la séance précédente tombe dans la même période de publication, "
+                   "aucune évolution n'est donc montrée") + ".</p>")
     return (
         '<div class="cover">'
         f"<h1>Rapport de séance</h1>"
@@ -181,44 +285,47 @@ def _cover(pack: _Pack) -> str:
         + (f" — évolutions depuis le {fmt.day(reference)}" if reference else "") + "<br>"
         f"Public : {html.escape(privacy.AUDIENCES[pack.audience])}<br>"
         f"Édité le {datetime.now().strftime('%d/%m/%Y à %H:%M')}</div>"
+        + snapped
         + ('<div class="banner">Données fictives de démonstration</div>' if demo else "")
         + "</div>")
 
 
+def _nothing_published(pack: _Pack) -> str:
+    """For elected officials before any publication date (no household done yet)."""
+    return ('<h2 class="section">Chiffres clés</h2>'
+            "<p>Aucun chiffre n'est encore publié pour les élus : les chiffres sont publiés à "
+            "chaque fin de trimestre à partir du premier relogement ou de la première sortie, "
+            "et la base n'en contient encore aucun.</p>")
+
+
+KEY_FIGURES = [("Ménages concernés", "households_total"), ("Relogés", "rehoused"),
+               ("Relogés provisoirement", "temporary"), ("Sorties sans relogement", "exits"),
+               ("Encore dans les bâtiments", "still_in_building"),
+               ("Restant à reloger", "remaining")]
+PROGRESS_RATE = "Taux d'avancement (relogés + sortis)"
+
+
 def _key_figures(pack: _Pack) -> str:
-    db, reference, audience = pack.db, pack.reference, pack.audience
-    now = indicators.kpis(db, pack.scope).query("is_total").iloc[0]
-    before = (indicators.kpis(db, pack.ref_scope).query("is_total").iloc[0]
-              if pack.ref_scope else None)
-    keys = [("Ménages concernés", "households_total"), ("Relogés", "rehoused"),
-            ("Relogés provisoirement", "temporary"), ("Sorties sans relogement", "exits"),
-            ("Encore dans les bâtiments", "still_in_building"),
-            ("Restant à reloger", "remaining")]
+    reference = pack.reference
+    now = pack.fetch("indicators", "kpis", pack.scope, "total").query("is_total").iloc[0]
+    before = (pack.fetch("indicators", "kpis", pack.ref_scope, "total").query("is_total")
+              .iloc[0] if pack.ref_scope else None)
     since = f"Depuis le {fmt.day(reference)}" if reference else "Évolution"
     at = f"Au {pack.as_of_text}"
     rows = []
-    for label, key in keys:
-        value = int(now[key])
-        shown = privacy.HIDDEN if pack.elu and privacy.is_small(value) else fmt.integer(value)
-        change = "—"
-        if before is not None:
-            delta = value - int(before[key])
-            change = "stable" if delta == 0 else f"{'+' if delta > 0 else chr(0x2212)}" \
-                                                 f"{fmt.integer(abs(delta))}"
-            if pack.elu and privacy.is_small(abs(delta)):
-                change = "moins de 5"
-        rows.append({"Indicateur": label, at: shown, since: change})
-    rows.append({"Indicateur": "Taux d'avancement (relogés + sortis)",
-                 at: privacy.share_cell(now["progress_rate_num"], now["progress_rate_den"],
-                                        audience),
-                 since: "—"})
+    for label, key in KEY_FIGURES:
+        change = fmt.DASH if before is None else pack.change(now[key], before[key])
+        rows.append({"Indicateur": label, at: pack.count(now[key]), since: change})
+    rows.append({"Indicateur": PROGRESS_RATE,
+                 at: pack.share(now["progress_rate_num"], now["progress_rate_den"]),
+                 since: fmt.DASH})
     pack.tables["Chiffres clés"] = pd.DataFrame(rows)
     return (f'<h2 class="section">Chiffres clés au {pack.as_of_text}</h2>'
-            + _table(pack.tables["Chiffres clés"]))
+            + _table(pack.tables["Chiffres clés"]) + pack.note())
 
 
 def _attention(pack: _Pack) -> str:
-    points = indicators.attention_points(pack.db, pack.scope)
+    points = pack.fetch("indicators", "attention_points", pack.scope)
     pack.tables["Points d'attention"] = pd.DataFrame(
         [{"Type": p["kind"], "Détail": p["text"]} for p in points], columns=["Type", "Détail"])
     return "<h3>Points d'attention</h3>" + (
@@ -227,54 +334,74 @@ def _attention(pack: _Pack) -> str:
             for p in points) + "</ul>" if points else "<p>Aucun point d'attention.</p>")
 
 
+PROGRESS_COLUMNS = [("Prévus", "households_planned"), ("Concernés", "households_total"),
+                    ("Relogés", "rehoused"), ("Provisoires", "temporary"),
+                    ("Sorties", "exits"), ("Restant", "remaining")]
+# Per operation, officials see its progress only (release.PER_OPERATION).
+ELU_PROGRESS_COLUMNS = [("Prévus", "households_planned"), ("Concernés", "households_total"),
+                        ("Relogés ou sortis", "progress_rate_num"), ("Restant", "remaining")]
+CURVE_DONE, CURVE_PLANNED = "Relogés ou sortis (cumul)", "Prévu (cumul)"
+
+
+def progress_columns(elu: bool) -> list[tuple[str, str]]:
+    return ELU_PROGRESS_COLUMNS if elu else PROGRESS_COLUMNS
+
+
+def _projection_sentence(pack: _Pack, total) -> str:
+    if pack.elu and not fmt.is_missing(total["remaining"]) and total["remaining"] > 0 \
+            and fmt.is_missing(total["pace_per_month"]):
+        return ("fin estimée non affichée : l'évolution des six derniers mois porte sur trop "
+                "peu de ménages pour être publiée")
+    return indicators.projection_sentence(total)
+
+
 def _progress(pack: _Pack) -> str:
-    db, scope, audience = pack.db, pack.scope, pack.audience
-    overview = indicators.operations_overview(db, scope)
-    counts = indicators.status_counts(db, scope, "operation")
+    scope = pack.scope
+    overview = pack.fetch("indicators", "operations_overview", scope)
+    counts = pack.fetch("indicators", "status_counts", scope, "operation")
     progress = pd.DataFrame({"Opération": [pack.op(c) for c in overview["operation_code"]]})
-    cells = privacy.count_cells(
-        overview, parts=["rehoused", "exits", "remaining"],
-        others=["households_planned", "households_total", "temporary"], audience=audience)
-    for title, key in (("Prévus", "households_planned"), ("Concernés", "households_total"),
-                       ("Relogés", "rehoused"), ("Provisoires", "temporary"),
-                       ("Sorties", "exits"), ("Restant", "remaining")):
-        progress[title] = cells[key].values
-    progress["Avancement"] = [privacy.share_cell(n, d, audience) for n, d in
+    for title, key in progress_columns(pack.elu):
+        progress[title] = [pack.count(v) for v in overview[key]]
+    progress["Avancement"] = [pack.share(n, d) for n, d in
                               zip(overview["progress_rate_num"], overview["progress_rate_den"])]
     pack.tables["Avancement par opération"] = progress
     statuses = counts.assign(group_key=counts["group_key"].map(pack.op)).rename(
         columns={"group_key": "Opération", "status": "Statut", "households": "Ménages"})[
         ["Opération", "Statut", "Ménages"]]
-    if pack.elu:
-        statuses["Ménages"] = [privacy.HIDDEN if privacy.is_small(v) else v
-                               for v in statuses["Ménages"]]
+    statuses["Ménages"] = [pack.raw(v) for v in statuses["Ménages"]]
     pack.tables["Statuts par opération"] = statuses
-    series = indicators.progress_series(db, scope)
-    projection = indicators.projection(db, scope)
+    # For elected officials: the published points (one per publication date).
+    series = pack.fetch("indicators", "progress_series", scope)
+    projection = pack.fetch("indicators", "projection", scope)
     total = projection[projection["is_total"]].iloc[0]
-    curve = series.rename(columns={"day": "Date", "done": "Relogés ou sortis (cumul)",
-                                   "planned": "Prévu (cumul)"})
+    curve = pd.DataFrame({"Date": series["day"],
+                          CURVE_DONE: [pack.raw(v) for v in series["done"]],
+                          CURVE_PLANNED: series["planned"]})
     if not pd.to_numeric(series["planned"], errors="coerce").fillna(0).gt(0).any():
-        curve = curve.drop(columns="Prévu (cumul)")  # no plan: no plan column
+        curve = curve.drop(columns=CURVE_PLANNED)  # no plan: no plan column
     pack.tables["Courbe d'avancement"] = curve
-    # For elected officials the status chart is left out: the width of a bar
-    # segment would show a group of 1 to 4 households.
+    # For elected officials the status chart is left out: the bars would draw
+    # the cells the table hides.
     status_chart = "" if pack.elu else _figure(
         charts.status_bars(counts, pack.op_names, pack.as_of_text))
+    per_quarter = (" (points publiés : fins de trimestre)" if pack.elu else "")
+    # No total line nor projection drawn from a hidden count.
+    drawn = total if not (fmt.is_missing(total["households_total"]) or (
+        len(series) and fmt.is_missing(series["done"].iloc[-1]))) else None
     return ('<h2 class="section">Avancement par opération</h2>'
-            + status_chart + _table(progress)
-            + (f'<p class="note">{privacy.NOTE}</p>' if pack.elu else "")
+            + status_chart + _table(progress) + pack.note()
             + _figure(charts.progress_curve(
-                series, total, "Ménages relogés ou sortis, réel"
-                + (" et prévu" if "Prévu (cumul)" in curve else "") + f", au {pack.as_of_text}"))
-            + f'<p class="note">{html.escape(indicators.projection_sentence(total).capitalize())}.</p>')
+                series, drawn, "Ménages relogés ou sortis, réel"
+                + (" et prévu" if CURVE_PLANNED in curve else "") + f", au {pack.as_of_text}"
+                + per_quarter))
+            + f'<p class="note">{html.escape(_projection_sentence(pack, total).capitalize())}.</p>')
 
 
 LEVELS = {"phase": "phase", "building": "bâtiment", "operation": "opération"}
 
 
 def _timeline(pack: _Pack) -> str:
-    timeline = indicators.timeline(pack.db, pack.scope)
+    timeline = pack.fetch("indicators", "timeline", pack.scope)
     if not len(timeline):
         return ""
     table = timeline[["level", "operation_name", "name", "planned_start", "planned_end",
@@ -302,45 +429,40 @@ def _timeline(pack: _Pack) -> str:
               "(vide) et réelle (plein).</p>")
 
 
+DESTINATION_COLUMNS = [("Ménages", "households"), ("En QPV", "in_qpv"),
+                       ("Hors QPV", "outside_qpv"), ("QPV non renseigné", "qpv_unknown")]
+
+
 def _destinations(pack: _Pack) -> str:
-    db, scope, audience = pack.db, pack.scope, pack.audience
-    aggregates = geo.commune_aggregates(db, scope)
-    if pack.elu:
-        small = aggregates["households"] < privacy.THRESHOLD
-        if small.any():
-            other = aggregates[small]
-            aggregates = pd.concat([aggregates[~small], pd.DataFrame([{
-                "commune": f"autres communes ({len(other)})", "insee_code": None,
-                "households": int(other["households"].sum()),
-                "share": float(other["share"].sum()), "in_qpv": int(other["in_qpv"].sum()),
-                "outside_qpv": int(other["outside_qpv"].sum()),
-                "qpv_unknown": int(other["qpv_unknown"].sum()),
-                "centre_lat": None, "centre_lon": None}])], ignore_index=True)
+    aggregates = pack.fetch("geo", "commune_aggregates", pack.scope)
     dest = pd.DataFrame({"Commune": aggregates["commune"]})
-    dcells = privacy.count_cells(aggregates, parts=["in_qpv", "outside_qpv", "qpv_unknown"],
-                                 others=["households"], audience=audience)
-    dest["Ménages"] = dcells["households"].values
-    dest["Part"] = [fmt.share(s) for s in aggregates["share"]]
-    dest["En QPV"] = dcells["in_qpv"].values
-    dest["Hors QPV"] = dcells["outside_qpv"].values
-    dest["QPV non renseigné"] = dcells["qpv_unknown"].values
+    dest["Ménages"] = [pack.count(v) for v in aggregates["households"]]
+    dest["Part"] = [privacy.HIDDEN if pack.elu and fmt.is_missing(n) else fmt.share(s)
+                    for s, n in zip(aggregates["share"], aggregates["households"])]
+    for title, key in DESTINATION_COLUMNS[1:]:
+        dest[title] = [pack.count(v) for v in aggregates[key]]
     pack.tables["Communes de destination"] = dest
-    distances = geo.distance_summary(geo.destinations(db, scope))
-    outlines = geo.boundaries(db, "communes")
-    title = (f"Communes de destination au {pack.as_of_text} "
-             f"(n = {fmt.integer(aggregates['households'].sum())})")
+    outlines = pack.fetch("geo", "boundaries", "communes")
+    hidden = aggregates["households"].isna().any()
+    title = f"Communes de destination au {pack.as_of_text}" + (
+        "" if hidden else f" (n = {fmt.integer(aggregates['households'].sum())})")
     fig = report_figures.destination_map(aggregates, outlines, title)
     unlabelled = (fig.layout.meta or {}).get("unlabelled", 0)
+    # Distances are computed on each household's move: a household-level
+    # result, never read for elected officials.
+    distances = ({"n": 0} if pack.elu
+                 else geo.distance_summary(pack.fetch("geo", "destinations", pack.scope)))
     return ('<h2 class="section">Où les ménages ont-ils été relogés ?</h2>'
             + (_figure(fig) if len(aggregates) else "<p>Aucun relogement définitif.</p>")
             + ('<p class="note">' + ("Communes teintées selon le nombre de ménages relogés"
                                      if len(outlines) else
                                      "Cercles proportionnels au nombre de ménages relogés")
                + " ; plan en Lambert-93."
+               + (" Les communes dont l'effectif est masqué ne sont pas placées sur le plan."
+                  if hidden else "")
                + (f" {fmt.integer(unlabelled)} nom(s) de commune non écrit(s) faute de "
                   "place : voir le tableau." if unlabelled else "") + "</p>")
-            + _table(dest)
-            + (f'<p class="note">{privacy.NOTE}</p>' if pack.elu else "")
+            + _table(dest) + pack.note()
             + (f'<p class="note">Distance médiane entre le bâtiment d\'origine et le '
                f'logement : {fmt.number(distances["median"], 1)} km ; '
                f'{fmt.share(distances["within_5"])} à 5 km ou moins '
@@ -348,68 +470,86 @@ def _destinations(pack: _Pack) -> str:
                if distances["n"] else ""))
 
 
+QUALITY_SHARES = [("Relogés hors site", "offsite_share"),
+                  ("Relogés hors QPV", "outside_qpv_share"),
+                  ("Neuf ou conventionné < 5 ans", "new_or_recent_share")]
+REST_TO_PAY = "Reste à charge médian avant → après"
+REST_TO_PAY_UP = "Reste à charge en hausse"
+COMPENSATION = "Compensation ANRU"
+
+
 def _quality(pack: _Pack) -> str:
-    audience = pack.audience
-    per_op = indicators.kpis(pack.db, pack.scope, "operation")
+    per_op = pack.fetch("indicators", "kpis", pack.scope, "operation")
     quality = {}
     for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
         name = "Ensemble" if row["is_total"] else pack.op(row["group_key"])
-        quality[name] = {
-            "Relogés hors site": privacy.share_cell(row["offsite_share_num"],
-                                                    row["offsite_share_den"], audience),
-            "Relogés hors QPV": privacy.share_cell(row["outside_qpv_share_num"],
-                                                   row["outside_qpv_share_den"], audience),
-            "Neuf ou conventionné < 5 ans": privacy.share_cell(
-                row["new_or_recent_share_num"], row["new_or_recent_share_den"], audience),
-            "Reste à charge médian avant → après": (
-                "— (effectif < 5)" if pack.elu
-                and privacy.is_small(row["rest_to_pay_increase_share_den"]) else
-                f"{fmt.euros(row['rest_to_pay_before_median'])} → "
-                f"{fmt.euros(row['rest_to_pay_after_median'])}"),
-            "Reste à charge en hausse": privacy.share_cell(
-                row["rest_to_pay_increase_share_num"], row["rest_to_pay_increase_share_den"],
-                audience),
-            "Compensation ANRU": fmt.euros(row["rent_compensation_eur"]),
-        }
+        cells = {label: pack.share(row[f"{key}_num"], row[f"{key}_den"])
+                 for label, key in QUALITY_SHARES}
+        hidden_rest = pack.elu and fmt.is_missing(row["rest_to_pay_increase_share_den"])
+        cells[REST_TO_PAY] = (privacy.HIDDEN if hidden_rest else
+                              f"{fmt.euros(row['rest_to_pay_before_median'])} → "
+                              f"{fmt.euros(row['rest_to_pay_after_median'])}")
+        cells[REST_TO_PAY_UP] = pack.share(row["rest_to_pay_increase_share_num"],
+                                           row["rest_to_pay_increase_share_den"])
+        # An amount is a count of households times a rate: hidden with that count.
+        cells[COMPENSATION] = (privacy.HIDDEN if pack.elu
+                               and fmt.is_missing(row["rent_compensation_eur"])
+                               else fmt.euros(row["rent_compensation_eur"]))
+        quality[name] = cells
     pack.tables["Qualité du relogement"] = pd.DataFrame(quality).rename_axis("Indicateur")
     return ('<h2 class="section">Qualité du relogement</h2>'
             + _table(pack.tables["Qualité du relogement"], index=True)
-            + '<p class="note">Entre parenthèses : numérateur / dénominateur.</p>')
+            + '<p class="note">Entre parenthèses : numérateur / dénominateur.</p>'
+            + pack.note())
 
 
 def _satisfaction(pack: _Pack) -> str:
-    shares = survey.shares(pack.db, pack.scope)
+    shares = pack.fetch("survey", "shares", pack.scope)
     if not len(shares):
         return ""
     waves = sorted(int(w) for w in shares["wave"].unique())
     comparison = survey.comparison_table(shares, waves[0], waves[-1]).drop(columns="question")
+    if pack.elu:  # one symbol for every hidden cell
+        comparison = comparison.replace({"effectif masqué": privacy.HIDDEN})
     pack.tables["Satisfaction"] = comparison
     return ('<h2 class="section">Satisfaction des ménages relogés</h2>'
             + _table(comparison)
             + '<p class="note">Part de satisfaits [intervalle de confiance à 95 %, '
               "Wilson] (n = répondants)"
             + ("" if len(waves) == 1 else " ; écart testé par le test exact de Fisher")
-            + ". Aucun groupe de moins de 5 répondants n'est montré.</p>")
+            + ". Aucun groupe de moins de 5 répondants n'est montré.</p>" + pack.note())
 
 
-def _shown_definitions() -> pd.DataFrame:
-    defs = indicators.definitions()
+def _shown_definitions(pack: _Pack) -> pd.DataFrame:
+    defs = indicators.definitions()  # texts, no figure (the gateway would pass a database)
     return defs[defs["key"].isin(list(indicators.INDICATOR_KEYS)
                                  + ["scope", "state_at_date", "definitive_move",
                                     "projected_end", "building_at_risk"])]
 
 
+PROTECTION_RULE = (
+    "Les chiffres destinés aux élus sont publiés à dates fixes : chaque fin de trimestre et la "
+    "date des données. Aucune case publiée ne compte de 1 à 4 ménages, et l'écart entre deux "
+    "cases publiées (la même case à deux dates de publication, ou un total et ses parties) "
+    "ne vaut jamais 1 à 4 non plus. Une case masquée (« s ») ne peut pas être retrouvée par "
+    "calcul à partir des autres : compte tenu de tout ce qui est publié, elle peut encore "
+    "prendre au moins 5 valeurs différentes (vérifié automatiquement).")
+
+
 def _definitions(pack: _Pack) -> str:
+    rule = (f"<p><b>Protection des petits effectifs</b> — {html.escape(PROTECTION_RULE)}</p>"
+            if pack.elu else "")
     return '<h2 class="section">Définitions des indicateurs</h2>' + "".join(
         f"<p><b>{html.escape(r.label)}</b> — {html.escape(r.definition)}</p>"
-        for r in _shown_definitions().itertuples())
+        for r in _shown_definitions(pack).itertuples()) + rule + pack.note()
 
 
 def _households(pack: _Pack) -> str:
-    """Household-level tables, never for elected officials."""
-    if not privacy.household_level_allowed(pack.audience):
+    """Household-level tables: only for an audience whose role may see them
+    (never elected officials: the gateway refuses them)."""
+    if not access.allowed(pack.viewer, "indicators", "offers_detail"):
         return ""
-    offers = indicators.offers_detail(pack.db, pack.scope)
+    offers = pack.fetch("indicators", "offers_detail", pack.scope)
     three = offers[offers["refused"] >= 3][["household_id", "building_code", "state",
                                              "refused"]]
     pack.tables["Ménages à 3 refus ou plus"] = three.rename(columns={
@@ -417,6 +557,10 @@ def _households(pack: _Pack) -> str:
         "refused": "Refus"})
     return ("<h3>Ménages ayant refusé 3 propositions ou plus</h3>"
             + _table(pack.tables["Ménages à 3 refus ou plus"]))
+
+
+SECTIONS = (_cover, _key_figures, _attention, _progress, _timeline, _destinations, _quality,
+            _satisfaction, _definitions, _households)
 
 
 def write_pdf(html_text: str, out: str | Path) -> Path:
@@ -519,9 +663,12 @@ def _expanded(frame: pd.DataFrame) -> pd.DataFrame:
         values = list(frame[column])
         texts = [_plain(v) for v in values if isinstance(v, str)]
         for pattern, parts in _PATTERNS.items():
-            # split only a column of such cells (a lone share among counts is
-            # typed as a percentage by _cell)
-            if texts and sum(bool(pattern.match(t)) for t in texts) * 2 >= len(texts):
+            # split only a column of such cells, or of such cells and hidden
+            # ones (a lone share among counts is typed as a percentage by _cell)
+            matched = sum(bool(pattern.match(t)) for t in texts)
+            masked = sum(t in (privacy.HIDDEN, fmt.DASH) for t in texts)
+            if texts and matched and (matched * 2 >= len(texts)
+                                      or matched + masked == len(texts)):
                 for i, (suffix, group, kind) in enumerate(parts):
                     cells = []
                     for v in values:
@@ -594,7 +741,7 @@ def _write_readme(book, sheet, readme: dict, definitions: pd.DataFrame | None,
     row += 1
     sheet.write_string(row, 0, "Feuilles", formats["header"])
     sheet.write_string(row, 1, "Chaque feuille est le tableau derrière un graphique ou un "
-                               "tableau du rapport ; « < 5 » et « s » : effectifs masqués.",
+                               f"tableau du rapport ; « {privacy.HIDDEN} » : case masquée.",
                        formats["wrap"])
     for name in names:
         row += 1

@@ -235,7 +235,11 @@ per_compensation AS (
                 WHEN move_typology IN ('T3', 'T4') THEN $eur_t34
                 WHEN move_typology IN ('T5', 'T6') THEN $eur_t56
                 ELSE 0
-            END) AS rent_compensation_eur
+            END) AS rent_compensation_eur,
+        -- the same relogements per typology group: the amount is a count in disguise
+        count(*) FILTER (WHERE move_typology IN ('T1', 'T2')) AS rent_compensation_t12,
+        count(*) FILTER (WHERE move_typology IN ('T3', 'T4')) AS rent_compensation_t34,
+        count(*) FILTER (WHERE move_typology IN ('T5', 'T6')) AS rent_compensation_t56
     FROM compensated
     GROUP BY GROUPING SETS ((group_key), ())
 )
@@ -274,7 +278,10 @@ SELECT
     coalesce(r.rest_to_pay_increase_share_num, 0) AS rest_to_pay_increase_share_num,
     coalesce(r.rest_to_pay_increase_share_den, 0) AS rest_to_pay_increase_share_den,
     h.rent_compensation_count,
-    CAST(coalesce(c.rent_compensation_eur, 0) AS DOUBLE) AS rent_compensation_eur
+    CAST(coalesce(c.rent_compensation_eur, 0) AS DOUBLE) AS rent_compensation_eur,
+    coalesce(c.rent_compensation_t12, 0) AS rent_compensation_t12,
+    coalesce(c.rent_compensation_t34, 0) AS rent_compensation_t34,
+    coalesce(c.rent_compensation_t56, 0) AS rent_compensation_t56
 FROM per_household AS h
 LEFT JOIN per_rest_to_pay AS r
     ON r.is_total = h.is_total AND r.group_key IS NOT DISTINCT FROM h.group_key

@@ -7,11 +7,19 @@
 --   D, divisé par 6 (ménages par mois). Fin estimée = D + (ménages restant à reloger à
 --   D / rythme) mois. « Rythme nul » quand personne n'a été relogé ni n'est sorti en
 --   6 mois. L'écart se compte en mois entre la fin estimée et la fin prévue (la plus
---   tardive des fins prévues des phases du périmètre).
+--   tardive des fins prévues des phases du périmètre). Pour les élus, le rythme se
+--   mesure depuis la date de publication la plus récente qui précède D d'au moins
+--   6 mois (ménages relogés ou sortis depuis, divisé par le nombre de mois écoulés).
 --
--- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of.
+-- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of,
+-- $pace_from (NULL: 6 months before $as_of).
 WITH scope AS (
     SELECT * FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
+),
+span AS (
+    SELECT coalesce($pace_from::DATE, CAST($as_of::DATE - INTERVAL 6 MONTH AS DATE)) AS since,
+           CASE WHEN $pace_from IS NULL THEN 6.0
+                ELSE datediff('day', $pace_from::DATE, $as_of::DATE) / 30.4375 END AS months
 ),
 facts AS (
     SELECT s.operation_code, s.phase_number, d.done_date
@@ -24,7 +32,7 @@ per_group AS (
            count(*) AS households_total,
            count(*) FILTER (WHERE done_date <= $as_of::DATE) AS done,
            count(*) FILTER (WHERE done_date <= $as_of::DATE
-                            AND done_date > $as_of::DATE - INTERVAL 6 MONTH) AS done_last_6_months
+                            AND done_date > (SELECT since FROM span)) AS done_last_6_months
     FROM facts
     GROUP BY GROUPING SETS ((operation_code), ())
 ),
@@ -42,12 +50,12 @@ SELECT
     g.done,
     g.households_total - g.done AS remaining,
     g.done_last_6_months,
-    g.done_last_6_months / 6.0 AS pace_per_month,
+    g.done_last_6_months / (SELECT months FROM span) AS pace_per_month,
     CASE
         WHEN g.households_total = g.done THEN NULL
         WHEN g.done_last_6_months = 0 THEN NULL
         ELSE CAST($as_of::DATE + to_days(CAST(ceil((g.households_total - g.done)
-                 / (g.done_last_6_months / 6.0) * 30.4375) AS INTEGER)) AS DATE)
+                 / (g.done_last_6_months / (SELECT months FROM span)) * 30.4375) AS INTEGER)) AS DATE)
     END AS projected_end,
     p.planned_end,
     CASE
@@ -55,7 +63,7 @@ SELECT
             THEN NULL
         ELSE round(datediff('day', p.planned_end,
                  $as_of::DATE + to_days(CAST(ceil((g.households_total - g.done)
-                 / (g.done_last_6_months / 6.0) * 30.4375) AS INTEGER))) / 30.4375, 1)
+                 / (g.done_last_6_months / (SELECT months FROM span)) * 30.4375) AS INTEGER))) / 30.4375, 1)
     END AS gap_months
 FROM per_group AS g
 LEFT JOIN planned_end AS p

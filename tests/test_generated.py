@@ -245,19 +245,6 @@ def _every_page_as_every_role(seed, tmp_path, monkeypatch):
 
 
 # -- the crashes the property test found, pinned down one by one ---------------------------------
-def test_counts_of_a_programme_without_plan_print_a_dash_for_elected_officials():
-    import pandas as pd
-
-    from relog_data import privacy
-
-    frame = pd.DataFrame({"planned": pd.array([None, 12], dtype="Int64"),
-                          "done": pd.array([3, 7], dtype="Int64"),
-                          "left": pd.array([9, 5], dtype="Int64")})
-    cells = privacy.count_cells(frame, parts=["done", "left"], others=["planned"])
-    assert cells["planned"].tolist() == ["—", "12"]
-    assert cells.loc[0, "done"] == privacy.HIDDEN and cells.loc[0, "left"] == privacy.SECONDARY
-
-
 def test_masked_survey_counts_are_not_compared():
     import pandas as pd
 

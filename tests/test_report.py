@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from relog_data import fmt, indicators as ind, privacy
+from relog_data import access, fmt, indicators as ind, privacy
 from relog_data.indicators import Scope
 from relog_data.report import generate
 from tests.conftest import build_db, small_records
@@ -30,8 +30,8 @@ def packs(demo_db_path, tmp_path_factory):
     with Database(demo_db_path) as db:
         for audience in ("elu", "partenaire"):
             pdf, annex = folder / f"{audience}.pdf", folder / f"{audience}.xlsx"
-            generate(db, Scope(as_of=AS_OF), REFERENCE, audience, pdf, annex)
-            out[audience] = (pdf, annex)
+            pack = generate(db, Scope(as_of=AS_OF), REFERENCE, audience, pdf, annex)
+            out[audience] = (pdf, annex, pack)
     return out
 
 
@@ -62,7 +62,11 @@ def test_elu_pack_has_no_household_id_and_no_small_group(packs, demo_db):
     text = text_of(packs["elu"][0])
     ids = ind.household_states(demo_db)["household_id"]
     assert not [i for i in ids if i in text]
-    assert "< 5" in text
+    tables = packs["elu"][2]["tables"]
+    hidden = sum(int((frame == privacy.HIDDEN).to_numpy().sum()) for frame in tables.values())
+    assert hidden > 0  # the demo has small groups: hidden, with one symbol
+    assert flat(privacy.NOTE) in flat(text)
+    assert "Ménages à 3 refus ou plus" not in tables
     partner = text_of(packs["partenaire"][0])
     assert any(i in partner for i in ids)  # the partners' pack does list households
 
@@ -74,7 +78,8 @@ def test_annex_opens_and_matches(packs, demo_db):
     rows = list(book["Chiffres clés"].iter_rows(values_only=True))
     assert rows[0][0] == "Indicateur"
     figures = {r[0]: r[1] for r in rows[1:]}
-    total = ind.kpis(demo_db, Scope(as_of=AS_OF)).query("is_total").iloc[0]
+    total = access.fetch(demo_db, access.Viewer("elu"), "indicators", "kpis",
+                         Scope(as_of=AS_OF)).query("is_total").iloc[0]
     assert figures["Relogés"] == int(total["rehoused"])  # a number, no longer a text
     sheet = book["Communes de destination"]
     header = [c.value for c in sheet[1]]
@@ -85,16 +90,47 @@ def test_annex_opens_and_matches(packs, demo_db):
     assert "Ménages à 3 refus ou plus" not in book.sheetnames
 
 
-def test_complementary_suppression():
-    import pandas as pd
+def test_build_is_one_function_per_section(demo_db, monkeypatch):
+    """build() runs each section of SECTIONS once, in order, each returning its HTML."""
+    from relog_data import report
 
-    frame = pd.DataFrame({"rehoused": [66, 30], "exits": [2, 10], "remaining": [0, 7],
-                          "total": [68, 47]})
-    cells = privacy.count_cells(frame, ["rehoused", "exits", "remaining"], ["total"], "elu")
-    assert cells.loc[0].tolist() == ["s", "< 5", "0", "68"]
-    assert cells.loc[1].tolist() == ["30", "10", "7", "47"]
-    assert privacy.count_cells(frame, ["rehoused", "exits"], [], "charge").loc[0].tolist() == [
-        "66", "2"]
+    called = []
+
+    def spy(section):
+        def run(pack):
+            called.append(section.__name__)
+            return section(pack)
+        return run
+
+    monkeypatch.setattr(report, "SECTIONS", tuple(spy(s) for s in report.SECTIONS))
+    monkeypatch.setattr(report, "_svg", lambda fig, width=None, height=None: "<svg></svg>")
+    pack = report.build(demo_db, Scope(as_of=AS_OF), REFERENCE, "partenaire")
+    assert called == ["_cover", "_key_figures", "_attention", "_progress", "_timeline",
+                      "_destinations", "_quality", "_satisfaction", "_definitions",
+                      "_households"]
+    assert "Ménages à 3 refus ou plus" in pack["tables"]
+
+
+def test_each_audience_is_read_as_its_role():
+    from relog_data import report
+
+    ops = Scope(("STE-SEVERINE", "BRON-TERRAILLON"), as_of=AS_OF)
+    assert report.audience_viewer(Scope(as_of=AS_OF), "elu") == access.Viewer(
+        "elu", None, login="rapport (elu)")
+    for audience in ("elu", "partenaire", "charge"):
+        viewer = report.audience_viewer(ops, audience)
+        assert viewer.role == audience
+        assert viewer.operations == ("BRON-TERRAILLON", "STE-SEVERINE")
+    with pytest.raises(report.RelogError, match="Public inconnu"):
+        report.audience_viewer(ops, "presse")
+
+
+def test_elu_pack_of_a_phase_is_refused_in_french(demo_db):
+    from relog_data import report
+
+    with pytest.raises(access.AccessDenied) as refused:
+        report.build(demo_db, Scope(phases=(1,), as_of=AS_OF), None, "elu")
+    assert re.search(r"[éèàç]|opération|phase", str(refused.value))
 
 
 def test_report_without_a_browser_says_so_in_french(demo_db, tmp_path, monkeypatch):

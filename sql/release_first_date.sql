@@ -1,0 +1,25 @@
+-- The first day on which a household was rehoused or left: publication dates for
+-- elected officials start at the end of that quarter.
+--
+-- @concept publication_dates
+-- @label Dates de publication aux élus
+-- @unit date
+-- @definition Les élus voient la situation à la fin de chaque trimestre (31/03, 30/06,
+--   30/09, 31/12) depuis le premier relogement, et à la date des données. Une date
+--   choisie entre deux est ramenée à la date de publication précédente.
+--
+-- @concept statistical_secret
+-- @label Secret statistique (« s »)
+-- @unit règle
+-- @definition Pour les élus, aucun chiffre publié ne compte de 1 à 4 ménages, ni
+--   directement, ni par différence : entre un total et ses parties, entre un numérateur
+--   et son dénominateur, entre deux dates de publication, ou à travers un montant de
+--   compensation. Une case non publiée s'affiche « s » ; d'autres cases sont masquées
+--   avec elle pour qu'elle ne puisse pas être recalculée, en choisissant les plus petites
+--   (jamais le total d'une opération quand une case plus petite suffit). Chaque case
+--   masquée de moins de 5 ménages doit pouvoir prendre au moins 5 valeurs compte tenu
+--   de tout ce qui est publié (vérifié par programmation linéaire). Par opération, les
+--   élus voient les ménages concernés, relogés ou partis et restant à reloger ; le détail
+--   (relogés, provisoires, sorties, qualité, compensation, communes, enquêtes) est publié
+--   pour l'ensemble du programme.
+SELECT min(done_date) AS first_day FROM done_dates()
