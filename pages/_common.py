@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import access, downloads, fmt, indicators
+from relog_data import access, downloads, fmt, indicators, privacy, release
 from relog_data.access import AccessDenied, Viewer
 from relog_data.db import Database, default_db_path, shared_database
 from relog_data.errors import RelogError
@@ -107,11 +107,20 @@ def call(function: str, *args, **kwargs):
     return call_module("indicators", function, *args, **kwargs)
 
 
+def is_elu() -> bool:
+    """The current viewer is an elected official (aggregates at publication dates)."""
+    return current_viewer().role == "elu"
+
+
 def current_scope() -> indicators.Scope:
-    """The sidebar's scope, at its as-of date."""
+    """The sidebar's scope, at its as-of date (operations only for elected
+    officials: their releases are per operation and in total)."""
     ops = tuple(st.session_state.get(KEY_OPERATIONS) or ())
-    phases = tuple(int(p) for p in (st.session_state.get(KEY_PHASES) or ()))
-    landlords = tuple(st.session_state.get(KEY_LANDLORDS) or ())
+    if is_elu():
+        phases, landlords = (), ()
+    else:
+        phases = tuple(int(p) for p in (st.session_state.get(KEY_PHASES) or ()))
+        landlords = tuple(st.session_state.get(KEY_LANDLORDS) or ())
     as_of = st.session_state.get(KEY_AS_OF) or call("data_date")
     return indicators.Scope(operations=ops, phases=phases, landlords=landlords, as_of=as_of)
 
@@ -210,35 +219,90 @@ def _write_url() -> None:
             del st.query_params[name]
 
 
+def publication_dates() -> list[date]:
+    """The dates at which elected officials' figures are published (quarter
+    ends and the data date, ascending): relog_data.release via the gateway."""
+    return list(call_module("release", "publication_dates"))
+
+
+snap = release.snap  # the latest publication date on or before a date
+
+
+def programme_only(what: str) -> None:
+    """Elected officials see destinations and surveys for the whole programme
+    only (relog_data/release.py): with an operation filter, one sentence says
+    so instead of a call the gateway would refuse, and the page stops."""
+    chosen = set(current_scope().operations)
+    if is_elu() and chosen and chosen != set(operation_labels()):
+        st.info(f"{what} sont publiés aux élus pour l'ensemble du programme seulement, pas "
+                "opération par opération (secret statistique) : retirez le filtre "
+                "d'opération de la barre latérale pour les voir.")
+        st.stop()
+
+
+def _elu_dates(latest: date) -> tuple[list[date], list[date]]:
+    """Elected officials choose among publication dates only: the situation
+    date and the previous meeting (at most the situation date) snapped to
+    them, whatever the link or a previous role left in the session. Returns
+    the choices of each select box."""
+    dates = publication_dates() or [latest]
+    as_of = snap(dates, st.session_state.get(KEY_AS_OF))
+    before = [d for d in dates if d <= as_of]
+    reference = st.session_state.get(KEY_REFERENCE)
+    if reference is None or reference > as_of:
+        # by default the publication before the situation date (or that date itself)
+        reference = before[-2] if len(before) > 1 else before[-1]
+    st.session_state[KEY_AS_OF] = as_of
+    st.session_state[KEY_REFERENCE] = snap(before, reference)
+    return dates, before
+
+
 def sidebar_filters() -> indicators.Scope:
     """Scope and dates shared by every page: kept in the session and written in
-    the URL's query string."""
+    the URL's query string. Elected officials choose operations and two
+    publication dates only."""
+    elu = is_elu()
     labels = operation_labels()
     options = call("scope_options")
     phases = sorted(int(p) for p in options.loc[options["kind"] == "phase", "code"])
     landlords = sorted(options.loc[options["kind"] == "landlord", "code"])
-    allowed = {KEY_OPERATIONS: list(labels), KEY_PHASES: phases, KEY_LANDLORDS: landlords}
+    allowed = {KEY_OPERATIONS: list(labels), KEY_PHASES: [] if elu else phases,
+               KEY_LANDLORDS: [] if elu else landlords}
     _read_url(allowed)
     _prune_filters(allowed)
     latest = call("data_date") or date.today()
-    if not st.session_state.get(KEY_AS_OF):
-        st.session_state[KEY_AS_OF] = latest
-    if not st.session_state.get(KEY_REFERENCE):
-        st.session_state[KEY_REFERENCE] = _month_before(st.session_state[KEY_AS_OF])
+    if elu:
+        as_of_choices, reference_choices = _elu_dates(latest)
+    else:
+        if not st.session_state.get(KEY_AS_OF):
+            st.session_state[KEY_AS_OF] = latest
+        if not st.session_state.get(KEY_REFERENCE):
+            st.session_state[KEY_REFERENCE] = _month_before(st.session_state[KEY_AS_OF])
     with st.sidebar:
         st.subheader("Périmètre")
         st.multiselect("Opérations", options=list(labels),
                        format_func=lambda code: labels.get(code, code),
                        key=KEY_OPERATIONS, placeholder="Toutes les opérations")
-        st.multiselect("Phases", options=phases, format_func=lambda n: f"Phase {n}",
-                       key=KEY_PHASES, placeholder="Toutes les phases")
-        st.multiselect("Bailleur d'origine", options=landlords, key=KEY_LANDLORDS,
-                       placeholder="Tous les bailleurs")
+        if not elu:
+            st.multiselect("Phases", options=phases, format_func=lambda n: f"Phase {n}",
+                           key=KEY_PHASES, placeholder="Toutes les phases")
+            st.multiselect("Bailleur d'origine", options=landlords, key=KEY_LANDLORDS,
+                           placeholder="Tous les bailleurs")
         st.subheader("Dates")
-        st.date_input("Situation au", key=KEY_AS_OF, format="DD/MM/YYYY",
-                      help=f"Par défaut, la date du dernier événement connu ({fmt.day(latest)}).")
-        st.date_input("Séance précédente", key=KEY_REFERENCE, format="DD/MM/YYYY",
-                      help="Chaque chiffre est comparé à sa valeur à cette date.")
+        if elu:
+            st.selectbox("Situation au", options=as_of_choices, format_func=fmt.day,
+                         key=KEY_AS_OF,
+                         help="Les chiffres sont publiés à chaque fin de trimestre et à la "
+                              f"date des dernières données ({fmt.day(latest)}).")
+            st.selectbox("Séance précédente", options=reference_choices, format_func=fmt.day,
+                         key=KEY_REFERENCE,
+                         help="Chaque chiffre est comparé à sa valeur publiée à cette date.")
+        else:
+            st.date_input("Situation au", key=KEY_AS_OF, format="DD/MM/YYYY",
+                          help="Par défaut, la date du dernier événement connu "
+                               f"({fmt.day(latest)}).")
+            st.date_input("Séance précédente", key=KEY_REFERENCE, format="DD/MM/YYYY",
+                          help="Chaque chiffre est comparé à sa valeur à cette date.")
         problem = indicators.reference_problem(st.session_state.get(KEY_AS_OF),
                                            st.session_state.get(KEY_REFERENCE))
         if problem:
@@ -263,14 +327,27 @@ def n_text(counts) -> str:
     return f"n {sign} {fmt.integer(sum(int(v) for v in values if not fmt.is_missing(v)))}"
 
 
+def count(value) -> str:
+    """A count in French ("1 129"); a missing one is hidden for elected
+    officials (privacy.HIDDEN, « s ») and unknown for everyone else ("—")."""
+    if fmt.is_missing(value):
+        return privacy.HIDDEN if is_elu() else MISSING
+    return fmt.integer(value)
+
+
 def change(now, before) -> str:
-    """"+18 depuis le 30/05/2009" (or "stable depuis ...")."""
+    """"+18 depuis le 30/05/2009" (or "stable depuis ..."); for elected
+    officials "évolution : s depuis ..." when either value is hidden (a change
+    is published only when both values are)."""
     ref = reference_date()
-    if ref is None or fmt.is_missing(before) or fmt.is_missing(now):
+    if ref is None:
         return ""
+    hidden = f"évolution : {privacy.HIDDEN} depuis le {fmt.day(ref)}"
+    if fmt.is_missing(before) or fmt.is_missing(now):
+        return hidden if is_elu() else ""
     delta = int(now) - int(before)
-    if current_viewer().hides(delta):  # a change of 1 to 4 households is a small group too
-        return f"évolution de moins de {current_viewer().threshold} depuis le {fmt.day(ref)}"
+    if current_viewer().hides(delta):  # never published by the gateway; hidden all the same
+        return hidden
     text = "stable" if delta == 0 else (f"+{fmt.integer(delta)}" if delta > 0
                                         else f"\u2212{fmt.integer(-delta)}")
     return f"{text} depuis le {fmt.day(ref)}"
@@ -290,24 +367,23 @@ def header(title: str, lead: str = "Situation au", since: str = "",
 
 def require_households(total) -> None:
     """Stop the page with a French message when the scope has no household, or
-    too few to be shown to this viewer (the count comes back suppressed)."""
+    when its number is hidden from this viewer (the count comes back
+    suppressed: not necessarily a small one, so the message says no size)."""
     if fmt.is_missing(total):
-        st.info(f"Moins de {current_viewer().threshold} ménages dans ce périmètre : pour ce "
-                "profil, les chiffres ne sont pas affichés. Élargissez le périmètre.")
+        st.info(f"Le nombre de ménages de ce périmètre est masqué ({privacy.HIDDEN}) pour "
+                "protéger les petits effectifs : les chiffres ne sont pas affichés. "
+                "Élargissez le périmètre.")
         st.stop()
     if int(total) == 0:
         st.info("Aucun ménage dans ce périmètre. Modifiez les filtres de la barre latérale.")
         st.stop()
 
 
-SUPPRESSED_NOTE = ("« — » : chiffre masqué (moins de 5 ménages, ou case masquée pour qu'une "
-                   "autre ne puisse pas être recalculée à partir du total).")
-
-
 def suppression_note() -> None:
-    """The legend of hidden cells, for the aggregate-only profile."""
-    if current_viewer().role == "elu":
-        st.caption(SUPPRESSED_NOTE)
+    """The legend of hidden cells, for the aggregate-only profile: privacy.NOTE,
+    the one legend of the pages, the meeting pack and its annex."""
+    if is_elu():
+        st.caption(privacy.NOTE)
 
 
 MAX_GROUPS = 30  # bars or columns per chart or table before the largest are picked
@@ -333,7 +409,7 @@ def scope_caption(scope: indicators.Scope) -> str:
     phases = (
         ", ".join(f"phase {p}" for p in scope.phases) if scope.phases else "toutes les phases"
     )
-    text = f"Périmètre : {ops} · {phases}"
+    text = f"Périmètre : {ops}" if is_elu() else f"Périmètre : {ops} · {phases}"
     if scope.landlords:
         text += " · bailleur d'origine : " + ", ".join(scope.landlords)
     return text

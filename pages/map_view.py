@@ -1,4 +1,8 @@
-"""Carte des relogements: where did the households go?"""
+"""Carte des relogements: where did the households go?
+
+Elected officials (role "elu") see the communes of destination only
+(geo.commune_aggregates through the gateway): a hidden count reads
+privacy.HIDDEN everywhere, on the map as in the table, never "moins de 5"."""
 
 import pandas as pd
 import streamlit as st
@@ -6,14 +10,15 @@ from streamlit_folium import st_folium
 
 from pages import _common as ui
 from relog_data import charts, fmt, geo, maps
-
-scope = ui.current_scope()
-as_of = ui.as_of_text()
-ui.header("Carte des relogements", lead="Relogements au")
+from relog_data.glossary import help_text, link, plain
 
 viewer = ui.current_viewer()
-# Points place a household at its address: rehousing staff only. Partners see
-# the communes and the distances, elected officials the communes alone.
+ELU = viewer.role == "elu"
+scope = ui.current_scope()  # operations only for elected officials
+as_of = ui.as_of_text()
+ui.header("Carte des relogements", lead="Relogements au", note=True)
+
+
 POINTS_ALLOWED = viewer.named
 
 with st.sidebar:
@@ -35,6 +40,7 @@ with st.sidebar:
         colour_by, temporary, lines = "on_site", False, False
 with_tiles = background == "OpenStreetMap"
 
+ui.programme_only("Les lieux de relogement")
 aggregates = ui.call_module("geo", "commune_aggregates", scope)
 moves = (ui.call_module("geo", "destinations", scope, temporary)
          if viewer.household_level else None)
@@ -78,18 +84,21 @@ if perimeters["source"].str.contains("indicatif").any():
                "autour de chaque site), pas les périmètres réels ; les vrais périmètres et "
                "contours de QPV se chargent depuis la page Import des données.")
 
-st.subheader("Par commune de destination")
+st.subheader("Par commune de destination", help=help_text("commune_destination"))
 rehoused = aggregates["rehoused"].iloc[0] if len(aggregates) else 0
-ui.suppression_note()
 ui.table(pd.DataFrame({
     "Commune": aggregates["commune"],
-    "Ménages": [fmt.integer(v) for v in aggregates["households"]],
-    "Part": [f"{fmt.share(s)} ({fmt.ratio(n, rehoused)})"
+    "Ménages": [ui.count(v) for v in aggregates["households"]],
+    "Part": [f"{fmt.share(s)} ({ui.count(n)} / {ui.count(rehoused)})"
              for s, n in zip(aggregates["share"], aggregates["households"])],
-    "En QPV": [fmt.integer(v) for v in aggregates["in_qpv"]],
-    "Hors QPV": [fmt.integer(v) for v in aggregates["outside_qpv"]],
-    "QPV non renseigné": [fmt.integer(v) for v in aggregates["qpv_unknown"]],
-}), hide_index=True, width="stretch")
+    "En QPV": [ui.count(v) for v in aggregates["in_qpv"]],
+    "Hors QPV": [ui.count(v) for v in aggregates["outside_qpv"]],
+    "QPV non renseigné": [ui.count(v) for v in aggregates["qpv_unknown"]],
+}), hide_index=True, width="stretch", column_config={
+    "En QPV": st.column_config.TextColumn(help=help_text("qpv", markdown=False)),
+    "Hors QPV": st.column_config.TextColumn(help=help_text("qpv", markdown=False)),
+})
+st.caption(f"QPV : {plain('qpv')} [Voir Définitions]({link('qpv')})")
 
 if moves is None:  # elected officials: no household-level distances
     st.stop()

@@ -1,70 +1,139 @@
 """Avancement: where are we, what changed since the last meeting, what will
-block the works."""
+block the works.
+
+Elected officials (role "elu") see the release of the access gateway only
+(notes: release contract, issue #16): totals and operations, four statuses,
+quarterly curve points; a hidden count (NA) reads privacy.HIDDEN, a share
+computed on hidden counts "—"; the sections refused to them (buildings at
+risk, refusal reasons, levels finer than the operation) are replaced by one
+sentence and never called."""
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt, indicators
+from relog_data import charts, fmt, indicators, privacy
 from relog_data.codes import STATUS_COLOURS
+from relog_data.glossary import help_text, link, plain
 
-scope = ui.current_scope()
+viewer = ui.current_viewer()
+ELU = viewer.role == "elu"
+NOT_PUBLISHED = "Ce détail n'est pas publié pour les élus (secret statistique)."
+
+scope = ui.current_scope()  # operations only for elected officials (ui.current_scope)
 reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
+# ui.count: « s » for a hidden count (elected officials), "—" for an unknown one;
+# ui.change: « s » when either value is hidden (a change is published when both are).
+now = ui.call("kpis", scope).query("is_total").iloc[0]
+before = ui.call("kpis", reference).query("is_total").iloc[0]
 
 ui.header("Avancement du relogement",
           since=f"comparée à la séance du {fmt.day(reference.as_of)}", note=True)
-
-now = ui.call("kpis", scope).query("is_total").iloc[0]
-before = ui.call("kpis", reference).query("is_total").iloc[0]
 ui.require_households(now["households_total"])
-household_level = ui.current_viewer().household_level
+household_level = viewer.household_level
 
 cols = st.columns(5)
-for col, (label, key) in zip(cols, [("Relogés", "rehoused"), ("Sorties", "exits"),
-                                    ("Relogés provisoires", "temporary"),
-                                    ("Encore dans les bâtiments", "still_in_building"),
-                                    ("Restant à reloger", "remaining")]):
+for col, (label, key, term) in zip(cols, [
+        ("Relogés", "rehoused", "reloge"),
+        ("Sorties", "exits", "sortie_sans_relogement"),
+        ("Relogés provisoires", "temporary", "reloge_provisoire"),
+        ("Encore dans les bâtiments", "still_in_building", "encore_dans_batiment"),
+        ("Restant à reloger", "remaining", "a_reloger")]):
     with col:
-        st.metric(label, fmt.integer(now[key]))
-        st.caption(f"sur {fmt.integer(now['households_total'])} ménages · "
-                   + ui.change(now[key], before[key]))
+        st.metric(label, ui.count(now[key]), help=help_text(term))
+        total_now = now["households_total"]
+        if ELU and not fmt.is_missing(now[key]) and not fmt.is_missing(total_now) \
+                and total_now:  # officials read shares first (both figures are published)
+            head = f"{fmt.share(now[key] / total_now, 0)} des {ui.count(total_now)} ménages"
+        else:
+            head = f"sur {ui.count(total_now)} ménages"
+        st.caption(" · ".join(p for p in (head, ui.change(now[key], before[key])) if p))
 
 # -- status funnel -------------------------------------------------------------------------------
-st.subheader("Où en sont les ménages")
-levels = {"operation": "par opération", "phase": "par phase", "building": "par bâtiment"}
-level = st.radio("Regrouper", list(levels), format_func=levels.get, horizontal=True,
-                 key="progress_level")
-all_counts = ui.call("status_counts", scope, level)
-counts, left_out = ui.largest_groups(all_counts, "group_key", "households")
+st.subheader("Où en sont les ménages", help=help_text("avancement"))
 options = ui.call("scope_options")
 names = dict(zip(options["code"], options["label"].fillna(options["code"])))
-if level == "building":  # buildings may share a name: "Opération · Bâtiment", by code
-    placed = ui.call("timeline", scope).query("level == 'building'")
-    names = {code: f"{op} · {name}" for code, op, name in
-             zip(placed["building_code"], placed["operation_name"], placed["name"])}
-st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
-    title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
-               f"({ui.n_text(all_counts['households'])})"),
-    width="stretch", config=ui.PLOTLY_CONFIG)
+if ELU:  # per operation only, in percentages of each operation's households
+    all_counts = ui.call("status_counts", scope, "operation")
+    counts, left_out = ui.largest_groups(all_counts, "group_key", "households")
+    op_kpis = ui.call("kpis", scope, "operation")
+    op_kpis = op_kpis[~op_kpis["is_total"]]
+    totals = dict(zip(op_kpis["group_key"], op_kpis["households_total"]))
+    st.plotly_chart(charts.status_shares(counts, totals, names, as_of, hidden=privacy.HIDDEN),
+                    width="stretch", config=ui.PLOTLY_CONFIG)
+    st.caption("En pourcentage des ménages concernés de chaque opération ; le nombre de "
+               "ménages s'affiche au survol.")
+else:
+    levels = {"operation": "par opération", "phase": "par phase", "building": "par bâtiment"}
+    level = st.radio("Regrouper", list(levels), format_func=levels.get, horizontal=True,
+                     key="progress_level")
+    all_counts = ui.call("status_counts", scope, level)
+    counts, left_out = ui.largest_groups(all_counts, "group_key", "households")
+    if level == "building":  # buildings may share a name: "Opération · Bâtiment", by code
+        placed = ui.call("timeline", scope).query("level == 'building'")
+        names = {code: f"{op} · {name}" for code, op, name in
+                 zip(placed["building_code"], placed["operation_name"], placed["name"])}
+    st.plotly_chart(charts.status_bars(counts, names, as_of).update_layout(
+        title_text=f"Ménages par statut ({levels[level]}) au {as_of} "
+                   f"({ui.n_text(all_counts['households'])})"),
+        width="stretch", config=ui.PLOTLY_CONFIG)
 if left_out:
     st.caption(left_out)
 
 # -- pace and projection ----------------------------------------------------------------------
-st.subheader("Rythme et fin estimée")
+st.subheader("Rythme et fin estimée", help=help_text("rythme"))
 series = ui.call("progress_series", scope)
 projection = ui.call("projection", scope)
 total = projection[projection["is_total"]].iloc[0]
-st.plotly_chart(charts.progress_curve(
-    series, total, f"Ménages relogés ou sortis, cumul réel et prévu, au {as_of}"),
+
+
+def curve(series: pd.DataFrame, total: pd.Series, title: str) -> go.Figure:
+    """charts.progress_curve with hidden points (NA) as gaps in the line, never
+    0: the counts go to floats (NaN) first; for elected officials the points
+    are quarterly (markers on the line) and the projection starts only from a
+    published last point."""
+    series = series.assign(done=pd.to_numeric(series["done"], errors="coerce").astype(float),
+                           planned=pd.to_numeric(series["planned"], errors="coerce")
+                           .astype(float))
+    projected = total.copy()
+    if series.empty or pd.isna(series["done"].iloc[-1]):
+        projected["projected_end"] = pd.NaT
+    if fmt.is_missing(projected["households_total"]):
+        projected = None
+    fig = charts.progress_curve(series, projected, title)
+    fig.update_traces(connectgaps=False, selector={"name": "relogés + sortis (réel)"})
+    if ELU:
+        fig.update_traces(mode="lines+markers", marker={"size": 8},
+                          hovertemplate="%{x|%d/%m/%Y} : %{y} ménages<extra></extra>",
+                          selector={"name": "relogés + sortis (réel)"})
+    return fig
+
+
+st.plotly_chart(curve(
+    series, total, f"Ménages relogés ou sortis, cumul par trimestre, au {as_of}" if ELU
+    else f"Ménages relogés ou sortis, cumul réel et prévu, au {as_of}"),
     width="stretch", config=ui.PLOTLY_CONFIG)
+if ELU and series["done"].isna().any():
+    st.caption("Les trimestres où le cumul n'est pas publié (secret statistique « "
+               f"{privacy.HIDDEN} ») laissent un blanc dans la courbe.",
+               help=help_text("secret_statistique"))
+
+
+def pace_hidden(row) -> bool:
+    """Elected officials: the pace is not published (NaN) when the change it
+    is measured on is hidden; a pace of 0 is "rythme nul"."""
+    return ELU and fmt.is_missing(row["pace_per_month"])
 
 
 def short_projection(row) -> str:
     if fmt.is_missing(row["remaining"]):
-        return "—"
+        return privacy.HIDDEN if ELU else "—"
     if row["remaining"] <= 0:
         return "terminé"
+    if pace_hidden(row):
+        return privacy.HIDDEN
     if pd.isna(row["projected_end"]):
         return "rythme nul"
     text = ui.month_year(row["projected_end"]).removeprefix("en ")
@@ -74,57 +143,83 @@ def short_projection(row) -> str:
     return text
 
 
-st.markdown(f"**Ensemble du périmètre** : {indicators.projection_sentence(total)}.")
+def sentence(row) -> str:
+    if ELU and not fmt.is_missing(row["remaining"]) and row["remaining"] > 0 \
+            and pace_hidden(row):
+        return (f"{ui.count(row['remaining'])} ménages restent à reloger ; le rythme des six "
+                f"derniers mois n'est pas publié (secret statistique « {privacy.HIDDEN} »), "
+                "la fin ne peut donc pas être estimée")
+    return indicators.projection_sentence(row)
+
+
+st.markdown(f"**Ensemble du périmètre** : {sentence(total)}.")
 labels = ui.operation_labels()
 per_op = projection[~projection["is_total"]]
 ui.table(pd.DataFrame({
     "Opération": [labels.get(c, c) for c in per_op["operation_code"]],
-    "Relogés + sortis": [fmt.ratio(d, t) for d, t in zip(per_op["done"],
-                                                          per_op["households_total"])],
-    "Restant": [fmt.integer(v) for v in per_op["remaining"]],
-    "Rythme (6 derniers mois)": [f"{fmt.number(v, 1)} / mois" for v in per_op["pace_per_month"]],
+    "Relogés + sortis": [f"{ui.count(d)} / {ui.count(t)}"
+                         for d, t in zip(per_op["done"], per_op["households_total"])],
+    "Restant": [ui.count(v) for v in per_op["remaining"]],
+    "Rythme (6 derniers mois)": [privacy.HIDDEN if ELU and fmt.is_missing(v)
+                                 else f"{fmt.number(v, 1)} / mois"
+                                 for v in per_op["pace_per_month"]],
     "Fin estimée": [short_projection(r) for _, r in per_op.iterrows()],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", column_config={
+    "Restant": st.column_config.TextColumn(help=help_text("a_reloger", markdown=False)),
+    "Rythme (6 derniers mois)": st.column_config.TextColumn(
+        help=help_text("rythme", markdown=False)),
+    "Fin estimée": st.column_config.TextColumn(help=help_text("fin_estimee", markdown=False)),
+})
+if any(short_projection(r) == "rythme nul" for _, r in projection.iterrows()):
+    st.caption(f"« Rythme nul » : {plain('rythme_nul')} "
+               f"[Voir Définitions]({link('rythme_nul')})")
 
 # -- buildings at risk ------------------------------------------------------------------------
 st.subheader("Bâtiments à risque")
-risk = ui.call("buildings_at_risk", scope)
-if risk.empty:
-    st.success("Aucun bâtiment dont la démolition est prévue dans les 6 mois n'abrite encore "
-               "de ménages.")
+if ELU:
+    st.caption(NOT_PUBLISHED + " Les bâtiments à risque figurent, sans nombre de ménages, "
+               "parmi les points d'attention de la Synthèse.")
 else:
-    demolished = risk[risk["demolished"].astype(bool)]
-    if len(demolished):
-        st.error(f"{fmt.integer(len(demolished))} bâtiment(s) démoli(s) selon les données "
-                 "abritent encore des ménages : données à corriger.")
-    ui.table(pd.DataFrame({
-        "Bâtiment": risk["name"],
-        "Opération": risk["operation_name"],
-        "Démolition prévue": [fmt.day(d) for d in risk["planned_demolition"]],
-        "Échéance": [f"démoli le {fmt.day(a)} — données à corriger" if m
-                     else "dépassée" if o else f"dans {fmt.integer(d)} jours"
-                     for m, a, o, d in zip(risk["demolished"], risk["actual_demolition"],
-                                           risk["overdue"], risk["days_left"])],
-        "Ménages encore dans le bâtiment": [fmt.ratio(a, b) for a, b in
-                                            zip(risk["still_inside"], risk["households"])],
-    }), hide_index=True, width="stretch")
-    st.caption("Démolition prévue dans les 6 mois suivant la date de situation (ou dépassée "
-               "sans démolition réelle), ou démolition réelle déjà datée, et ménages encore "
-               "présents (statuts 1 à 5).")
+    risk = ui.call("buildings_at_risk", scope)
+    if risk.empty:
+        st.success("Aucun bâtiment dont la démolition est prévue dans les 6 mois n'abrite "
+                   "encore de ménages.")
+    else:
+        demolished = risk[risk["demolished"].astype(bool)]
+        if len(demolished):
+            st.error(f"{fmt.integer(len(demolished))} bâtiment(s) démoli(s) selon les données "
+                     "abritent encore des ménages : données à corriger.")
+        ui.table(pd.DataFrame({
+            "Bâtiment": risk["name"],
+            "Opération": risk["operation_name"],
+            "Démolition prévue": [fmt.day(d) for d in risk["planned_demolition"]],
+            "Échéance": [f"démoli le {fmt.day(a)} — données à corriger" if m
+                         else "dépassée" if o else f"dans {fmt.integer(d)} jours"
+                         for m, a, o, d in zip(risk["demolished"], risk["actual_demolition"],
+                                               risk["overdue"], risk["days_left"])],
+            "Ménages encore dans le bâtiment": [fmt.ratio(a, b) for a, b in
+                                                zip(risk["still_inside"], risk["households"])],
+        }), hide_index=True, width="stretch")
+        st.caption("Démolition prévue dans les 6 mois suivant la date de situation (ou "
+                   "dépassée sans démolition réelle), ou démolition réelle déjà datée, et "
+                   "ménages encore présents (statuts 1 à 5).")
 
 # -- offers ------------------------------------------------------------------------------------
 st.subheader("Propositions et refus")
 offers = ui.call("offers_detail", scope) if household_level else None
 c1, c2, c3 = st.columns(3)
 with c1:
-    st.metric("Propositions par ménage relogé", fmt.number(now["offers_per_rehoused"], 2))
-    st.caption(f"{fmt.integer(now['offers_per_rehoused_num'])} propositions / "
-               f"{fmt.integer(now['offers_per_rehoused_den'])} relogés")
+    st.metric("Propositions par ménage relogé", fmt.number(now["offers_per_rehoused"], 2),
+              help=help_text("propositions"))
+    st.caption(f"{ui.count(now['offers_per_rehoused_num'])} propositions / "
+               f"{ui.count(now['offers_per_rehoused_den'])} relogés")
 with c2:
-    st.metric("Taux de refus", fmt.share(now["refusal_rate"]))
-    st.caption(f"{fmt.ratio(now['refusal_rate_num'], now['refusal_rate_den'])} réponses")
+    st.metric("Taux de refus", fmt.share(now["refusal_rate"]), help=help_text("taux_refus"))
+    st.caption(f"{ui.count(now['refusal_rate_num'])} / "
+               f"{ui.count(now['refusal_rate_den'])} réponses")
 with c3:
-    st.metric("Ménages ayant refusé 3 propositions ou plus", fmt.integer(now["three_refusals"]))
+    st.metric("Ménages ayant refusé 3 propositions ou plus", ui.count(now["three_refusals"]),
+              help=help_text("trois_refus"))
     st.caption(ui.change(now["three_refusals"], before["three_refusals"]))
 
 
@@ -146,7 +241,8 @@ def refusal_chart() -> None:
 
 
 if not household_level:  # elected officials: aggregates only, no household list
-    refusal_chart()
+    st.caption("Motifs de refus : ce détail n'est pas publié pour les élus (secret "
+               "statistique).")
     st.stop()
 left, right = st.columns(2)
 with left:

@@ -1,17 +1,24 @@
-"""Qualité du relogement: the ANRU indicators, per operation and overall, with n."""
+"""Qualité du relogement: the ANRU indicators, per operation and overall, with n.
+
+Elected officials (role "elu") see the release of the access gateway only: the
+indicators per operation and overall (a hidden count reads privacy.HIDDEN, a
+share on hidden counts "—"); the breakdowns (quality_breakdown) are not
+published to them and are never called."""
 
 import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt
+from relog_data import charts, fmt, privacy
+from relog_data.glossary import help_text, markdown_list
 
 SMALL = 5  # below this population an indicator is marked "effectif faible"
 
-scope = ui.current_scope()
+viewer = ui.current_viewer()
+ELU = viewer.role == "elu"
+scope = ui.current_scope()  # operations only for elected officials
 as_of = ui.as_of_text()
 ui.header("Qualité du relogement", lead="Relogements définitifs au", note=True)
-
 
 
 def data_quality() -> None:
@@ -21,7 +28,7 @@ def data_quality() -> None:
     ui.table(pd.DataFrame({
         "Contradiction": found["label"],
         "Bâtiments": [fmt.integer(v) for v in found["buildings"]],
-        "Ménages concernés": [fmt.integer(v) for v in found["households"]],
+        "Ménages concernés": [ui.count(v) for v in found["households"]],
     }), hide_index=True, width="stretch")
     if (found["buildings"] > 0).any():
         st.warning("Des données se contredisent : à corriger dans le classeur de suivi "
@@ -39,37 +46,98 @@ if not fmt.is_missing(total["rehoused"]) and int(total["rehoused"]) == 0:
 labels = ui.operation_labels()
 
 
-def share(num, den) -> str:
+def share(num, den, value=None) -> str:
+    """"82,4 % (579 / 703)"; for elected officials the gateway's share (NaN
+    when its numerator or denominator is hidden: "—") and « s » for a hidden
+    count."""
+    if ELU:
+        return f"{fmt.share(value)} ({ui.count(num)} / {ui.count(den)})"
     text = fmt.share_with_n(num, den)
-    small = not fmt.is_missing(den) and 0 < den < SMALL  # masked (elu): not marked
+    small = not fmt.is_missing(den) and 0 < den < SMALL
     return text + (" · effectif faible" if small else "")
 
 
+def derived(value, basis, show) -> str:
+    """A median or an amount computed on `basis` households: « s » when that
+    count is hidden (elected officials), "—" when undefined."""
+    if ELU and fmt.is_missing(basis):
+        return privacy.HIDDEN
+    return show(value)
+
+
+QUALITY_COUNTS = ["rehoused", "rest_to_pay_increase_share_den", "rent_compensation_count",
+                  *(f"{s}_{p}" for s in ("offsite_share", "outside_qpv_share",
+                                         "new_or_recent_share") for p in ("num", "den"))]
+
+
+def nothing_published(row) -> bool:
+    """Elected officials: an operation whose quality counts are all hidden
+    (the release publishes them for the whole programme) gets no column."""
+    return ELU and all(fmt.is_missing(row[c]) for c in QUALITY_COUNTS)
+
+
+unpublished = [labels.get(g, g) for g, (_, r) in zip(per_op["group_key"], per_op.iterrows())
+               if not r["is_total"] and nothing_published(r)]
 rows = {}
 for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
+    if nothing_published(row):
+        continue
     name = "Ensemble du périmètre" if row["is_total"] else labels.get(row["group_key"],
                                                                        row["group_key"])
     p = row["rest_to_pay_increase_share_den"]  # NA when masked for elected officials
+    small_p = not ELU and not fmt.is_missing(p) and 0 < p < SMALL
     rows[name] = {
-        "Ménages relogés": fmt.integer(row["rehoused"]),
-        "Relogés hors site": share(row["offsite_share_num"], row["offsite_share_den"]),
-        "Relogés hors QPV": share(row["outside_qpv_share_num"], row["outside_qpv_share_den"]),
+        "Ménages relogés": ui.count(row["rehoused"]),
+        "Relogés hors site": share(row["offsite_share_num"], row["offsite_share_den"],
+                                   row["offsite_share"]),
+        "Relogés hors QPV": share(row["outside_qpv_share_num"], row["outside_qpv_share_den"],
+                                  row["outside_qpv_share"]),
         "Neuf ou conventionné < 5 ans": share(row["new_or_recent_share_num"],
-                                              row["new_or_recent_share_den"]),
+                                              row["new_or_recent_share_den"],
+                                              row["new_or_recent_share"]),
         "Reste à charge médian avant → après": (
-            f"{fmt.euros(row['rest_to_pay_before_median'])} → "
-            f"{fmt.euros(row['rest_to_pay_after_median'])} (n = {fmt.integer(p)})"
-            + (" · effectif faible" if not fmt.is_missing(p) and 0 < p < SMALL else "")),
-        "Évolution médiane du reste à charge": fmt.signed_euros(row["rest_to_pay_median_change"]),
-        "Reste à charge en hausse": share(row["rest_to_pay_increase_share_num"], p),
-        "Compensation ANRU": (f"{fmt.euros(row['rent_compensation_eur'])} "
-                              f"({fmt.integer(row['rent_compensation_count'])} relogements)"),
+            f"{derived(row['rest_to_pay_before_median'], p, fmt.euros)} → "
+            f"{derived(row['rest_to_pay_after_median'], p, fmt.euros)} (n = {ui.count(p)})"
+            + (" · effectif faible" if small_p else "")),
+        "Évolution médiane du reste à charge": derived(row["rest_to_pay_median_change"], p,
+                                                       fmt.signed_euros),
+        "Reste à charge en hausse": share(row["rest_to_pay_increase_share_num"], p,
+                                          row["rest_to_pay_increase_share"]),
+        "Compensation ANRU": (
+            f"{derived(row['rent_compensation_eur'], row['rent_compensation_count'], fmt.euros)}"
+            f" ({ui.count(row['rent_compensation_count'])} relogements)"),
     }
 table = pd.DataFrame(rows)
 table.index.name = "Indicateur"
-ui.table(table, width="stretch")
-st.caption(f"Entre parenthèses : numérateur / dénominateur. « effectif faible » : moins de "
-           f"{SMALL} ménages dans la population de l'indicateur. « — » : non défini.")
+if ELU and nothing_published(total):
+    st.info("Pour ce périmètre, les indicateurs de qualité ne sont pas publiés pour les élus "
+            "(secret statistique) : ils le sont pour l'ensemble du programme, sans filtre "
+            "d'opération.")
+else:
+    ui.table(table, width="stretch")
+    if unpublished:
+        st.caption("Opération par opération, ces indicateurs ne sont pas publiés pour les "
+                   f"élus (secret statistique) : {', '.join(unpublished)}.")
+    if ELU:
+        st.caption("Entre parenthèses : numérateur / dénominateur. "
+                   f"« {privacy.HIDDEN} » : chiffre non publié (secret statistique). « — » : "
+                   "non défini, ou part calculée sur un chiffre non publié.",
+                   help=help_text("secret_statistique"))
+    else:
+        st.caption("Entre parenthèses : numérateur / dénominateur. « effectif faible » : moins "
+                   f"de {SMALL} ménages dans la population de l'indicateur. « — » : non "
+                   "défini.")
+    with st.expander("Les mots de ce tableau, en clair"):
+        st.markdown(markdown_list(["hors_site", "qpv", "neuf_ou_recent", "reste_a_charge",
+                                   "compensation_anru"]))
+
+if ELU:  # the breakdowns are not published to elected officials
+    st.subheader("Détail des relogements")
+    st.caption("Le détail par reste à charge, occupation, type de parc, bailleur, typologie "
+               "et compensation n'est pas publié pour les élus (secret statistique) ; les "
+               "indicateurs ci-dessus en donnent la synthèse.")
+    data_quality()
+    st.stop()
 
 breakdown = ui.call("quality_breakdown", scope)
 
@@ -118,7 +186,7 @@ ui.table(matrix, width="stretch")
 st.caption("Nombre de ménages relogés par typologie du logement quitté (lignes) et du logement "
            "de destination (colonnes). Règle de sur- et sous-occupation : page Définitions.")
 
-st.subheader("Compensation ANRU de minoration de loyer")
+st.subheader("Compensation ANRU de minoration de loyer", help=help_text("compensation_anru"))
 comp = part("compensation")
 ui.table(pd.DataFrame({
     "Typologie": comp["grp"],

@@ -5,6 +5,7 @@ import streamlit as st
 
 from pages import _common as ui
 from relog_data import charts, fmt
+from relog_data.glossary import help_text
 
 scope = ui.current_scope()
 as_of = ui.as_of_text()
@@ -31,7 +32,7 @@ def slip(value) -> str:
     return f"{'+' if value > 0 else chr(0x2212)}{fmt.number(abs(value), 1)} mois"
 
 
-st.subheader("Glissements")
+st.subheader("Glissements", help=help_text("glissement"))
 phases = timeline[timeline["level"] == "phase"]
 st.markdown("**Phases**")
 ui.table(pd.DataFrame({

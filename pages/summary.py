@@ -4,9 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt
+from relog_data import charts, fmt, privacy, wording
 
 scope = ui.current_scope()
+elu = ui.is_elu()  # aggregates at publication dates, hidden cells shown « s »
 reference = scope.at(ui.reference_date())
 as_of = ui.as_of_text()
 
@@ -20,22 +21,51 @@ before = ui.call("kpis", reference, "total").query("is_total").iloc[0]
 
 ui.require_households(total["households_total"])
 
+
+def ratio(numerator, denominator) -> str:
+    """"312 / 490", each part « s » when hidden."""
+    return f"{ui.count(numerator)} / {ui.count(denominator)}"
+
+
+def share(value, decimals: int = 1) -> str:
+    """A share in French; « s » for elected officials when it is hidden."""
+    if elu and fmt.is_missing(value):
+        return privacy.HIDDEN
+    return fmt.share(value, decimals)
+
+
+def joined(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+# -- the situation in one sentence ---------------------------------------------------------
+projection = ui.call("projection", scope)
+projected = projection[projection["is_total"]]
+sentence = wording.headline(total, projected.iloc[0] if len(projected) else None)
+if sentence:
+    st.subheader(fmt.md_escape(sentence), anchor=False)
+
 # -- headline figures ------------------------------------------------------------
 n = total["households_total"]
+planned = overview["households_planned"].sum(min_count=1)
+if elu and overview["households_planned"].isna().any():
+    planned = None  # a sum that skips hidden operations would be wrong: « s »
 cols = st.columns(6)
 headline = [
-    ("Ménages concernés", fmt.integer(n), f"prévus : {fmt.integer(overview['households_planned'].sum(min_count=1))}"),
-    ("Relogés", fmt.integer(total["rehoused"]), f"{fmt.ratio(total['rehoused'], n)} ménages · "
-     + ui.change(total["rehoused"], before["rehoused"])),
-    ("Relogés provisoires", fmt.integer(total["temporary"]),
-     "solution définitive due · " + ui.change(total["temporary"], before["temporary"])),
-    ("Sorties sans relogement", fmt.integer(total["exits"]),
-     "départs autonomes et autres · " + ui.change(total["exits"], before["exits"])),
-    ("Restant à reloger", fmt.integer(total["remaining"]),
-     "y compris provisoires · " + ui.change(total["remaining"], before["remaining"])),
-    ("Avancement", fmt.share(total["progress_rate"]),
-     f"(relogés + sorties) : {fmt.ratio(total['progress_rate_num'], total['progress_rate_den'])}"),
+    ("Ménages concernés", ui.count(n), f"prévus : {ui.count(planned)}"),
+    ("Relogés", ui.count(total["rehoused"]), joined(f"{ratio(total['rehoused'], n)} ménages",
+     ui.change(total["rehoused"], before["rehoused"]))),
+    ("Relogés provisoires", ui.count(total["temporary"]),
+     joined("solution définitive due", ui.change(total["temporary"], before["temporary"]))),
+    ("Sorties sans relogement", ui.count(total["exits"]),
+     joined("départs autonomes et autres", ui.change(total["exits"], before["exits"]))),
+    ("Restant à reloger", ui.count(total["remaining"]),
+     joined("y compris provisoires", ui.change(total["remaining"], before["remaining"]))),
+    ("Avancement", share(total["progress_rate"]),
+     f"(relogés + sorties) : {ratio(total['progress_rate_num'], total['progress_rate_den'])}"),
 ]
+if elu:  # officials read the share first
+    headline = headline[-1:] + headline[:-1]
 for col, (label, value, note) in zip(cols, headline):
     with col:
         st.metric(label, value)
@@ -66,18 +96,36 @@ if len(points) > SHOWN_POINTS:
 counts, left_out = ui.largest_groups(ui.call("status_counts", scope, "operation"),
                                      "group_key", "households")
 labels = dict(zip(overview["operation_code"], overview["name"]))
-st.plotly_chart(
-    charts.status_bars(counts, labels, as_of),
-    width="stretch",
-    config=ui.PLOTLY_CONFIG,
-)
+if elu:  # shares of each operation's households, counts on hover, hidden ones « s »
+    figure = charts.status_shares(counts, dict(zip(overview["operation_code"],
+                                                   overview["households_total"])),
+                                  labels, as_of, hidden=privacy.HIDDEN)
+else:
+    figure = charts.status_bars(counts, labels, as_of)
+st.plotly_chart(figure, width="stretch", config=ui.PLOTLY_CONFIG)
 if left_out:
     st.caption(left_out)
 
 # -- per operation table ------------------------------------------------------------
 st.subheader("Avancement par opération")
-table = pd.DataFrame(
-    {
+if elu:
+    # shares first, with their numerator and denominator; hidden cells « s »
+    table = pd.DataFrame({
+        "Opération": overview["name"],
+        "Avancement": [share(v, 0) for v in overview["progress_rate"]],
+        "Relogés + sorties / concernés": [
+            ratio(a, b) for a, b in zip(overview["progress_rate_num"],
+                                        overview["progress_rate_den"])],
+        "Restant à reloger": [ui.count(v) for v in overview["remaining"]],
+        "Concernés": [ui.count(v) for v in overview["households_total"]],
+        "Prévus": [ui.count(v) for v in overview["households_planned"]],
+    })
+    ui.table(table, hide_index=True, width="stretch")
+    st.caption(privacy.NOTE + " Par opération, les élus voient l'avancement ; le détail "
+               "(relogés, provisoires, sorties) est publié pour l'ensemble du programme, "
+               "en tête de page.")
+else:
+    table = pd.DataFrame({
         "Opération": overview["name"],
         "Prévus": [fmt.integer(v) for v in overview["households_planned"]],
         "Concernés": [fmt.integer(v) for v in overview["households_total"]],
@@ -92,18 +140,17 @@ table = pd.DataFrame(
             fmt.ratio(a, b)
             for a, b in zip(overview["progress_rate_num"], overview["progress_rate_den"])
         ],
-    }
-)
-ui.table(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Avancement": st.column_config.ProgressColumn(
-            "Avancement", min_value=0, max_value=100, format="%.0f %%"
-        ),
-    },
-)
+    })
+    ui.table(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Avancement": st.column_config.ProgressColumn(
+                "Avancement", min_value=0, max_value=100, format="%.0f %%"
+            ),
+        },
+    )
 st.caption(
     "Prévus : ménages à reloger inscrits au plan de relogement. Concernés : fiches ménages "
     "enregistrées (une décohabitation crée un ménage de plus"
@@ -116,38 +163,53 @@ st.caption(
 st.subheader("Qualité du relogement")
 
 
+def share_n(numerator, denominator) -> str:
+    """"82,4 % (579 / 703)"; for elected officials a hidden part reads « s »,
+    and so does the share (never "—", which means "not defined")."""
+    if elu and (fmt.is_missing(numerator) or fmt.is_missing(denominator)):
+        return f"{privacy.HIDDEN} ({ratio(numerator, denominator)})"
+    return fmt.share_with_n(numerator, denominator)
+
+
+def derived(value, text: str) -> str:
+    """A figure computed on hidden households (a median, an amount): « s »."""
+    return privacy.HIDDEN if elu and fmt.is_missing(value) else text
+
+
+def euros(value) -> str:
+    return derived(value, fmt.euros(value))
+
+
 def quality_rows(row) -> dict:
     return {
-        "Relogés hors site": fmt.share_with_n(row["offsite_share_num"], row["offsite_share_den"]),
-        "Relogés hors QPV": fmt.share_with_n(
-            row["outside_qpv_share_num"], row["outside_qpv_share_den"]
-        ),
-        "Relogés dans le neuf ou récent (< 5 ans)": fmt.share_with_n(
+        "Relogés hors site": share_n(row["offsite_share_num"], row["offsite_share_den"]),
+        "Relogés hors QPV": share_n(row["outside_qpv_share_num"], row["outside_qpv_share_den"]),
+        "Relogés dans le neuf ou récent (< 5 ans)": share_n(
             row["new_or_recent_share_num"], row["new_or_recent_share_den"]
         ),
         "Propositions par ménage relogé": (
-            f"{fmt.number(row['offers_per_rehoused'], 2)} "
-            f"({fmt.integer(row['offers_per_rehoused_num'])} propositions / "
-            f"{fmt.integer(row['offers_per_rehoused_den'])} relogés)"
+            f"{derived(row['offers_per_rehoused'], fmt.number(row['offers_per_rehoused'], 2))} "
+            f"({ui.count(row['offers_per_rehoused_num'])} propositions / "
+            f"{ui.count(row['offers_per_rehoused_den'])} relogés)"
         ),
-        "Taux de refus des propositions": fmt.share_with_n(
+        "Taux de refus des propositions": share_n(
             row["refusal_rate_num"], row["refusal_rate_den"]
         ),
-        "Ménages ayant refusé 3 propositions ou plus": fmt.integer(row["three_refusals"]),
+        "Ménages ayant refusé 3 propositions ou plus": ui.count(row["three_refusals"]),
         "Reste à charge médian avant → après (€/mois)": (
-            f"{fmt.euros(row['rest_to_pay_before_median'])} → "
-            f"{fmt.euros(row['rest_to_pay_after_median'])} "
-            f"(n = {fmt.integer(row['rest_to_pay_increase_share_den'])})"
+            f"{euros(row['rest_to_pay_before_median'])} → "
+            f"{euros(row['rest_to_pay_after_median'])} "
+            f"(n = {ui.count(row['rest_to_pay_increase_share_den'])})"
         ),
-        "Évolution médiane du reste à charge": fmt.signed_euros(
-            row["rest_to_pay_median_change"]
+        "Évolution médiane du reste à charge": derived(
+            row["rest_to_pay_median_change"], fmt.signed_euros(row["rest_to_pay_median_change"])
         ),
-        "Ménages dont le reste à charge augmente": fmt.share_with_n(
+        "Ménages dont le reste à charge augmente": share_n(
             row["rest_to_pay_increase_share_num"], row["rest_to_pay_increase_share_den"]
         ),
         "Compensation ANRU de minoration de loyer": (
-            f"{fmt.euros(row['rent_compensation_eur'])} "
-            f"({fmt.integer(row['rent_compensation_count'])} relogements)"
+            f"{euros(row['rent_compensation_eur'])} "
+            f"({ui.count(row['rent_compensation_count'])} relogements)"
         ),
     }
 
@@ -162,5 +224,6 @@ quality_table.index.name = "Indicateur"
 ui.table(quality_table, width="stretch")
 st.caption(
     "Entre parenthèses : numérateur / dénominateur. « — » : indicateur non défini "
-    "(aucun ménage concerné). Définitions exactes : page Définitions. " + left_out
+    "(aucun ménage concerné). Définitions exactes : page Définitions. "
+    + (privacy.NOTE + " " if elu else "") + left_out
 )

@@ -12,6 +12,8 @@ shows "&lt;" as "<": nothing is escaped twice.
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -21,25 +23,96 @@ from .codes import HOUSEHOLD_STATUS, STATUS_COLOURS
 FONT = "DejaVu Sans, Source Sans Pro, Arial, sans-serif"
 _t = fmt.html_text  # data text -> text shown literally by Plotly
 
+# Legibility on a projector (1 280 x 720) and on paper: every text at least
+# MIN_FONT_PX and at a WCAG contrast of at least MIN_CONTRAST against the
+# background. Streamlit's chart theme writes ticks, axis titles and legends in
+# a faded grey (about 3,7:1) at 12 px: each is set explicitly here, since an
+# explicit value wins over the theme's template.
+BACKGROUND = "#FFFFFF"
+TEXT = "#1F2933"  # the app's text colour (assets/style.css, .streamlit/config.toml)
+SOFT_TEXT = "#3E4C59"  # secondary texts (annotations): still 10:1 on white
+GRID = "#E4E7EB"  # lines, not text
+MIN_FONT_PX = 14
+FONT_PX = 15
+TITLE_PX = 18
+MIN_CONTRAST = 4.5
+LIGHT_TEXT = "#FFFFFF"  # text written inside a dark bar
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of "#RRGGBB"."""
+    value = colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    channels = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str = BACKGROUND) -> float:
+    """WCAG 2 contrast ratio between two "#RRGGBB" colours (1 to 21)."""
+    a, b = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """The text colour to write on `fill`: the app's dark text or white,
+    whichever reads best, or black when neither reaches MIN_CONTRAST (mid
+    greens, greys and oranges)."""
+    best = max((TEXT, LIGHT_TEXT), key=lambda colour: contrast(colour, fill))
+    return best if contrast(best, fill) >= MIN_CONTRAST else "#000000"
+
+
+def _wrapped(label: str, width: int = 28) -> str:
+    """Data text made safe for Plotly and cut into lines of about `width`
+    characters (Plotly's <br>)."""
+    lines = textwrap.wrap(str(label), width, break_long_words=False) or [""]
+    return "<br>".join(_t(line) for line in lines)
+
+
+def _legible(fig: go.Figure) -> None:
+    """Every text of `fig` in TEXT (or SOFT_TEXT) on white, at MIN_FONT_PX or more."""
+    text = {"family": FONT, "color": TEXT, "size": FONT_PX}
+    fig.update_layout(
+        font=text,
+        paper_bgcolor=BACKGROUND,
+        plot_bgcolor=BACKGROUND,
+        legend={"font": text, "title": {"font": text}},
+        hoverlabel={"bgcolor": BACKGROUND, "bordercolor": TEXT,
+                    "font": {"family": FONT, "color": TEXT, "size": FONT_PX}},
+    )
+    for update in (fig.update_xaxes, fig.update_yaxes):
+        update(tickfont=text, title_font=text, color=TEXT)
+    for annotation in fig.layout.annotations:
+        annotation.font.family = FONT
+        annotation.font.color = annotation.font.color or SOFT_TEXT
+        annotation.font.size = max(annotation.font.size or FONT_PX, MIN_FONT_PX)
+    if fig.layout.uniformtext.minsize is not None:
+        fig.update_layout(uniformtext_minsize=max(fig.layout.uniformtext.minsize, MIN_FONT_PX))
+    for trace in fig.data:
+        if trace.type in ("scatter", "bar") and trace.textfont.size is not None:
+            trace.textfont.size = max(trace.textfont.size, MIN_FONT_PX)
+        if trace.type == "heatmap":
+            trace.update(colorbar={"tickfont": text, "title": {"font": text}})
+
 
 def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False) -> go.Figure:
     legend = {"orientation": "h", "x": 0, "title": None, "traceorder": "normal"}
     if legend_on_top:  # between the title and the plot
         legend.update(yanchor="bottom", y=1.0)
-        top = 85
+        top = 90
     else:
         legend.update(yanchor="top", y=-0.12)
-        top = 50
+        top = 55
     fig.update_layout(
         title={"text": _t(title), "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
-               "font": {"size": 16}},
+               "font": {"size": TITLE_PX, "color": TEXT, "family": FONT}},
         separators=",\u202f",  # French: decimal comma, narrow no-break space
-        font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 10, "t": top, "b": 10},
-        plot_bgcolor="white",
         legend=legend,
     )
+    _legible(fig)
     return fig
 
 
@@ -59,8 +132,12 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
     masked = set(counts.loc[counts["households"].isna(), "group_key"])
     relative = relative and not masked
     sizes = counts.groupby("group_key")["households"].sum()
-    axis = [f"{_t(labels.get(g, g))} (n {'≥' if g in masked else '='} {fmt.integer(sizes[g])}"
+    axis = [f"{labels.get(g, g)} (n {'≥' if g in masked else '='} {fmt.integer(sizes[g])}"
             + (", cases masquées)" if g in masked else ")") for g in groups]
+    # long names on a few lines, so that the bars and the legend keep the width
+    axis = [_wrapped(a.replace("(n ", "(n\u00a0").replace(" = ", "\u00a0=\u00a0")
+                     .replace(" ≥ ", "\u00a0≥\u00a0"), 24) if len(a) > 40 else _t(a)
+            for a in axis]
     total = int(counts["households"].sum())
     fig = go.Figure()
     for status in HOUSEHOLD_STATUS.values:
@@ -77,6 +154,7 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
             text=[fmt.integer(v) if v else "" for v in values],
             customdata=values,
             textposition="inside",
+            insidetextfont={"color": text_on(STATUS_COLOURS[status])},
             insidetextanchor="middle",
             textangle=0,
             hovertemplate="%{y}<br>" + _t(status)
@@ -91,7 +169,106 @@ def status_bars(counts: pd.DataFrame, labels: dict[str, str], as_of: str,
         fig.update_xaxes(title="ménages", gridcolor="#E4E7EB")
     title = (f"Ménages par statut et par opération au {as_of} "
              f"(n {'≥' if masked else '='} {fmt.integer(total)})")
-    return _layout(fig, title, height=190 + 46 * max(1, len(groups)))
+    return _layout(fig, title, height=200 + 56 * max(1, len(groups)))
+
+
+# The four situations an elected official sees (release.ELU_STATUSES), in the
+# colours of the detailed statuses they gather: rehoused blue, temporary sky
+# blue, exits purple, still to rehouse orange (the pending ones).
+ELU_STATUS_COLOURS: dict[str, str] = {
+    "relogé": STATUS_COLOURS["relogé"],
+    "relogé provisoire": STATUS_COLOURS["relogé provisoire"],
+    "sorti sans relogement": STATUS_COLOURS["départ autonome"],
+    "à reloger": STATUS_COLOURS["proposition en cours"],
+    "relogé ou sorti": STATUS_COLOURS["relogé"],  # when the release merges the two
+}
+HIDDEN_COLOUR = "#E4E7EB"  # the part of a bar whose statuses are hidden
+
+
+def status_shares(counts: pd.DataFrame, totals: dict, labels: dict[str, str], as_of: str,
+                  hidden: str = "s") -> go.Figure:
+    """Horizontal bars in percentages of each group's households, the count on
+    hover ("31 ménages sur 64"): the elected officials' view of statuses.
+
+    `counts` has group_key, status, households (NA: hidden), and status_order
+    when known; `totals` maps group_key to the group's households (NA: hidden).
+    A hidden count is nowhere in the figure (no bar, no text, no hover data):
+    the part of the bar it would fill is one grey segment, "statuts masqués",
+    whose hover names the hidden statuses with `hidden` ("s"). Its width is the
+    total less the published counts, which the reader can compute anyway. A
+    group whose total is hidden, and not the sum of four published counts, has
+    no bar: its axis label says "effectif masqué".
+    """
+    order = counts.sort_values("status_order", kind="stable") if "status_order" in counts \
+        else counts
+    statuses = list(dict.fromkeys(order["status"]))
+    groups = list(dict.fromkeys(counts["group_key"]))
+    cell = {(g, s): (None if fmt.is_missing(v) else int(v))
+            for g, s, v in zip(counts["group_key"], counts["status"], counts["households"])}
+    size: dict[str, int | None] = {}
+    for g in groups:
+        known = totals.get(g)
+        parts = [cell.get((g, s)) for s in statuses if (g, s) in cell]
+        if not fmt.is_missing(known):
+            size[g] = int(known)
+        elif parts and all(p is not None for p in parts):
+            size[g] = sum(parts)
+        else:
+            size[g] = None
+    # long names on a few lines: the bars keep most of the width on a projector and
+    # the legend (which starts where the bars start) stays on one or two rows
+    axis = [_wrapped(f"{labels.get(g, g)} ("
+                     + (f"n\u00a0=\u00a0{fmt.integer(size[g])})" if size[g] is not None
+                        else "effectif masqué)")) for g in groups]
+    fig = go.Figure()
+    for status in statuses:
+        colour = ELU_STATUS_COLOURS.get(status) or STATUS_COLOURS.get(status, "#888888")
+        x, text, hover = [], [], []
+        for g in groups:
+            n = cell.get((g, status), 0)  # a status absent from a group: nobody
+            if n is None or not n or not size[g]:  # hidden, nobody, or no share to draw
+                x.append(None)
+                text.append("")
+                hover.append("")
+                continue
+            share = n / size[g] * 100
+            x.append(share)
+            text.append(f"{fmt.number(share, 0)}\u00a0%" if share >= 5 else "")
+            hover.append(f"{fmt.integer(n)} ménage{'s' if n > 1 else ''} sur "
+                         f"{fmt.integer(size[g])} ({fmt.number(share, 1)}\u00a0%)")
+        if not any(v for v in x if v is not None):
+            continue
+        fig.add_bar(
+            y=axis, x=x, name=_t(status), orientation="h", marker_color=colour,
+            text=text, customdata=hover, textposition="inside",
+            insidetextfont={"color": text_on(colour)}, insidetextanchor="middle", textangle=0,
+            hovertemplate="%{y}<br>" + _t(status) + " : %{customdata}<extra></extra>",
+        )
+    # the hidden statuses of each group, as one grey segment (never one per status)
+    x, hover = [], []
+    for g in groups:
+        masked = [s for s in statuses if (g, s) in cell and cell[(g, s)] is None]
+        if not masked or not size[g]:
+            x.append(None)
+            hover.append("")
+            continue
+        rest = size[g] - sum(cell[(g, s)] or 0 for s in statuses if (g, s) in cell)
+        x.append(rest / size[g] * 100)
+        hover.append("<br>".join(f"{_t(s)} : {hidden}" for s in masked))
+    if any(v is not None for v in x):
+        fig.add_bar(
+            y=axis, x=x, name=f"statuts masqués ({hidden})", orientation="h",
+            marker={"color": HIDDEN_COLOUR, "pattern": {"shape": "/", "fgcolor": "#9AA5B1"}},
+            customdata=hover,
+            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", uniformtext={"minsize": MIN_FONT_PX, "mode": "hide"})
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_xaxes(title=None, range=[0, 100.5], dtick=20, ticksuffix="\u00a0%",
+                     gridcolor=GRID)
+    title = f"Situation des ménages au {as_of}, en % de chaque opération"
+    fig = _layout(fig, title, height=210 + 64 * max(1, len(groups)))
+    return fig.update_layout(margin_r=35)  # room for the "100 %" tick at the right
 
 
 # Diverging scales: positive answers in blues, negative ones in oranges
@@ -130,6 +307,7 @@ def diverging_answers(dist: pd.DataFrame, scale, satisfied: frozenset, title: st
         values = [share(w, value) for w in waves]
         fig.add_bar(y=labels, x=[v[0] for v in values], name=_t(value), orientation="h",
                     marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
+                    insidetextfont={"color": text_on(colour)},
                     text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
                     textposition="inside", insidetextanchor="middle", textangle=0,
                     hovertemplate="%{y}<br>" + _t(value)
@@ -139,6 +317,7 @@ def diverging_answers(dist: pd.DataFrame, scale, satisfied: frozenset, title: st
         values = [share(w, value) for w in waves]
         fig.add_bar(y=labels, x=[-v[0] for v in values], name=_t(value), orientation="h",
                     marker_color=colour, legendrank=scale.values.index(value), customdata=[v[1] for v in values],
+                    insidetextfont={"color": text_on(colour)},
                     text=[f"{fmt.number(v[0], 0)}\u00a0%" if v[0] >= 6 else "" for v in values],
                     textposition="inside", insidetextanchor="middle", textangle=0,
                     hovertemplate="%{y}<br>" + _t(value) + " : %{customdata}<extra></extra>")

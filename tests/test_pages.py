@@ -119,3 +119,126 @@ def test_import_page_renders_history_and_downloads(demo_db_path, tmp_path, monke
     assert not app.exception
     labels = list(download_links(app))
     assert "Télécharger l'export (.xlsx)" in labels
+
+
+# -- elected officials (issue #16): every page of theirs renders their release ---------------------
+ELU_PAGES = ["progress", "schedule", "quality", "map_view", "satisfaction", "glossary"]
+
+
+def _all_text(at) -> str:
+    parts = [el.value for kind in ("markdown", "caption", "info", "warning", "error", "success",
+                                   "title", "subheader", "header")
+             for el in getattr(at, kind)]
+    return " ".join(str(p) for p in parts) + " " + html_text(at)
+
+
+@pytest.mark.parametrize("page", ELU_PAGES)
+def test_elu_pages_render_without_refusal(page, demo_db_path, monkeypatch):
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu")
+    assert not at.exception, at.exception
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    text = _all_text(at)
+    assert "Accès refusé" not in text
+    assert "nan" not in " ".join(str(df.value) for df in at.dataframe).lower().split()
+
+
+@pytest.mark.parametrize("page", ["progress", "quality", "satisfaction", "map_view"])
+def test_elu_pages_one_operation(page, demo_db_path, monkeypatch):
+    """A small operation: many hidden cells, still no refusal and no exception."""
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu", operation="STE-DAMEBLANCHE")
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    assert "Accès refusé" not in _all_text(at)
+
+
+def test_elu_progress_shows_no_refused_section(demo_db_path, monkeypatch):
+    from relog_data import privacy
+
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu")
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    assert not at.radio  # no level finer than the operation
+    text = _all_text(at)
+    assert "n'est pas publié pour les élus" in text
+    counts = ["Relogés", "Sorties", "Relogés provisoires", "Encore dans les bâtiments",
+              "Restant à reloger", "Ménages ayant refusé 3 propositions ou plus"]
+    shown = metrics(at)
+    for label in counts:  # a hidden count reads "s", never "—"
+        assert shown[label] != "—", label
+        assert shown[label] == privacy.HIDDEN or shown[label].replace("\u202f", "").isdigit()
+
+
+def _plotly_y(trace):
+    """A trace's y values, typed arrays (plotly >= 6) decoded."""
+    import base64
+
+    import numpy as np
+
+    y = trace["y"]
+    if isinstance(y, dict) and "bdata" in y:
+        return list(np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]))
+    return list(y)
+
+
+def test_elu_progress_curve_leaves_a_gap_for_a_hidden_point(demo_db_path, monkeypatch):
+    """A hidden quarterly point (NA) is a gap in the line, never a 0."""
+    import json
+    import math
+
+    import pandas as pd
+
+    from relog_data import access
+
+    real = access.fetch
+
+    def fetch(db, viewer, module, function, *args, **kwargs):
+        result = real(db, viewer, module, function, *args, **kwargs)
+        if function == "progress_series" and viewer.role == "elu" and len(result) > 2:
+            result = result.copy()
+            result["done"] = result["done"].astype("Int64")
+            result.loc[len(result) // 2, "done"] = pd.NA
+        return result
+
+    monkeypatch.setattr(access, "fetch", fetch)
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu")
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    lines = [t for f in figures for t in f["data"] if t.get("name") == "relogés + sortis (réel)"]
+    assert lines
+    y = _plotly_y(lines[0])
+    gaps = [i for i, v in enumerate(y) if v is None or (isinstance(v, float) and math.isnan(v))]
+    assert gaps and all(y[i - 1] != 0 for i in gaps if i)
+    assert lines[0].get("connectgaps") in (None, False)
+
+
+def test_elu_progress_ignores_a_phase_filter(demo_db_path, monkeypatch):
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu", phase="2")
+    at.switch_page("pages/progress.py").run()
+    assert not at.exception, at.exception
+    assert "Accès refusé" not in _all_text(at)
+
+
+def test_glossary_page_has_the_plain_terms_first(app):
+    from relog_data import glossary
+
+    app.switch_page("pages/glossary.py").run()
+    assert not app.exception
+    assert [h.value for h in app.header][:2] == ["Lexique en clair", "Définitions techniques"]
+    anchors = {h.proto.anchor: h.value for h in app.subheader}
+    for key, term in glossary.TERMS.items():  # one heading per term, at its anchor
+        assert anchors.get(glossary.anchor(key)) == term.term, key
+    text = " ".join(m.value for m in app.markdown)
+    assert "ailleurs que dans le quartier d'origine" in text
+    assert glossary.plain("secret_statistique") in text
+
+
+def test_a_term_link_opens_definitions_with_that_term_first(demo_db_path, monkeypatch):
+    from relog_data import glossary
+
+    at = start_app(demo_db_path, monkeypatch, terme="hors_site")
+    at.switch_page("pages/glossary.py").run()
+    assert not at.exception
+    assert glossary.plain("hors_site") in at.info[0].value
+

@@ -169,3 +169,80 @@ def test_report_page_generates_the_pack(demo_db_path, monkeypatch):
     assert at.success and "Rapport prêt" in at.success[0].value
     labels = list(download_links(at))
     assert labels == ["Télécharger le rapport (PDF)", "Télécharger l'annexe (Excel)"]
+
+
+# -- the one-sentence headline and the elected officials' Synthèse (issue 16) -------------------
+def subheaders(at):
+    return [s.value for s in at.subheader]
+
+
+def test_summary_opens_with_one_sentence_for_staff_too(demo_db_path, demo_db, monkeypatch):
+    from relog_data import wording
+
+    at = start(demo_db_path, monkeypatch)
+    scope = Scope(as_of=date(2009, 6, 30))
+    total = ind.kpis(demo_db, scope).query("is_total").iloc[0]
+    projected = ind.projection(demo_db, scope).query("is_total").iloc[0]
+    sentence = wording.headline(total, projected)
+    # the demo at 30/06/2009: 845 / 1 129 done, 284 left, end in April 2011 (+3,3 months)
+    assert sentence == ("75\u00a0% des ménages relogés ou partis ; 284 restent à reloger ; "
+                        "fin estimée en avril 2011, 3 mois après la date prévue.")
+    assert subheaders(at)[0] == fmt.md_escape(sentence)
+
+
+def _elu_fetch(db, *args):
+    from relog_data import access
+
+    return access.fetch(db, access.Viewer("elu"), *args)
+
+
+def test_elu_summary_speaks_in_one_sentence_and_hides_with_s(demo_db_path, demo_db,
+                                                             monkeypatch):
+    """What the release contract promises the elected officials' Synthèse: the
+    sentence from the published figures, shares first, « s » for every hidden
+    cell, never « < 5 » (the label told the reader the value was 1 to 4)."""
+    from relog_data import privacy, wording
+
+    assert privacy.HIDDEN == "s"
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu")
+    assert not at.exception, at.exception
+    scope = Scope(as_of=date(2009, 6, 30))
+    total = _elu_fetch(demo_db, "indicators", "kpis", scope, "total").query("is_total").iloc[0]
+    projection = _elu_fetch(demo_db, "indicators", "projection", scope)
+    sentence = wording.headline(total, projection.query("is_total").iloc[0])
+    assert sentence and subheaders(at)[0] == fmt.md_escape(sentence)
+    shown = [d.value.astype(str) for d in at.dataframe]
+    for frame in shown:
+        assert not frame.apply(lambda col: col.str.contains("< 5", regex=False)).any().any()
+    assert all("< 5" not in m.value for m in at.metric)
+    assert all("< 5" not in c.value for c in at.caption)
+    table = next(t for t in shown if "Relogés + sorties / concernés" in t.columns)
+    assert list(table.columns[:3]) == ["Opération", "Avancement",
+                                       "Relogés + sorties / concernés"]
+    overview = _elu_fetch(demo_db, "indicators", "operations_overview", scope)
+    for column, source in (("Relogés", "rehoused"), ("Sorties", "exits"),
+                           ("Restant à reloger", "remaining")):
+        expected = ["s" if fmt.is_missing(v) else fmt.integer(v) for v in overview[source]]
+        assert table[column].tolist() == expected, column
+        assert "—" not in table[column].tolist() and "0" not in [
+            e for e, v in zip(table[column], overview[source]) if fmt.is_missing(v)]
+    assert privacy.NOTE in [c.value for c in at.caption]
+
+
+def test_elu_sidebar_offers_publication_dates_only(demo_db_path, demo_db, monkeypatch):
+    """A link's date is snapped to the latest publication date on or before it;
+    no phase nor landlord filter for an official (releases are per operation)."""
+    at = start_app(demo_db_path, monkeypatch, demo_role="elu", date="2009-05-15",
+                   reference="2008-11-20", phase="2")
+    assert not at.exception, at.exception
+    dates = _elu_fetch(demo_db, "release", "publication_dates")
+    as_of = at.selectbox(key="filter_as_of")
+    assert as_of.options == [fmt.day(d) for d in dates]
+    assert as_of.value == date(2009, 3, 31)
+    assert at.selectbox(key="filter_reference").value == date(2008, 9, 30)
+    assert [m.label for m in at.multiselect] == ["Opérations"]
+    assert at.query_params.get("date") in (["2009-03-31"], "2009-03-31")
+    assert not at.query_params.get("phase")
+    at.selectbox(key="filter_as_of").set_value(date(2008, 12, 31)).run()
+    assert not at.exception
+    assert at.query_params.get("date") in (["2008-12-31"], "2008-12-31")
