@@ -233,6 +233,10 @@ def programme_only(what: str) -> None:
     only (relog_data/release.py): with an operation filter, one sentence says
     so instead of a call the gateway would refuse, and the page stops."""
     chosen = set(current_scope().operations)
+    if is_elu() and current_viewer().operations is not None:
+        st.info(f"{what} sont publiés aux élus qui suivent l'ensemble du programme ; votre "
+                "compte couvre une partie des opérations (secret statistique).")
+        st.stop()
     if is_elu() and chosen and chosen != set(operation_labels()):
         st.info(f"{what} sont publiés aux élus pour l'ensemble du programme seulement, pas "
                 "opération par opération (secret statistique) : retirez le filtre "

@@ -91,6 +91,7 @@ class Release:
     frames: dict  # (date, kind) -> unsuppressed frame (all units)
     problem: suppression.Problem
     mask: np.ndarray
+    detail: bool = True  # the whole perimeter's detail is published
 
     def shown(self, key):
         """The published value of a cell, or None when hidden (or unknown)."""
@@ -105,9 +106,13 @@ def build(db: Database, operations: tuple[str, ...] | None = None,
     base = Scope(operations=tuple(operations or ()))
     problem = suppression.Problem()
     frames: dict = {}
-    codes = [c for c in indicators.scope_options(db).query("kind == 'operation'")["code"]
-             if operations is None or c in operations]
+    every = list(indicators.scope_options(db).query("kind == 'operation'")["code"])
+    codes = [c for c in every if operations is None or c in operations]
     units = [*codes, TOTAL]
+    # The detail of the whole perimeter goes to officials who see every operation;
+    # an official of a few operations sees their progress only (the detail of a
+    # few operations is mostly groups of fewer than 5 households).
+    detail = codes == every
     rates = (indicators.DEFAULT_COMPENSATION["eur_t12"],
              indicators.DEFAULT_COMPENSATION["eur_t34"],
              indicators.DEFAULT_COMPENSATION["eur_t56"])
@@ -119,7 +124,9 @@ def build(db: Database, operations: tuple[str, ...] | None = None,
         k["unit"] = [TOTAL if t else g for g, t in zip(k["group_key"], k["is_total"])]
         k = k.set_index("unit").reindex(units)
         frames[(day, "kpis")] = k
-        _main_cells(problem, day, units, k, rates)
+        _main_cells(problem, day, units, k, rates, detail)
+        if not detail:
+            continue
         # destinations and survey answers: for the whole perimeter only
         communes = {TOTAL: geo.commune_aggregates(db, scope), "names": names}
         answers = {TOTAL: survey.shares(db, scope)}
@@ -130,14 +137,20 @@ def build(db: Database, operations: tuple[str, ...] | None = None,
         _commune_cells(problem, day, [TOTAL], communes)
         _survey_cells(problem, day, [TOTAL], answers, waves)
     _series(problem, dates, units)
-    forced = _amounts_to_hide(problem, dates, units, threshold)
-    mask = suppression.protect(problem, threshold, forced=forced)
+    forced = _amounts_to_hide(problem, dates, units, threshold) if detail else []
+    # what officials read first: the latest date, headline figures first
+    last = dates[-1] if dates else None
+    rows = [[(last, u, "k", c) for c in PER_OPERATION] for u in units]
+    prefer = [[k for row in rows for k in row]] + rows + sorted((k for k in problem.index if k[0] == last and k[2] == "k"),
+                           key=lambda k: -problem.weights[problem.index[k]])
+    mask = suppression.protect(problem, threshold, forced=forced, prefer=prefer)
     values = dict(zip(problem.keys, problem.values))
     hidden = dict(zip(problem.keys, mask.tolist()))
-    return Release(dates, units, values, hidden, frames, problem, mask)
+    return Release(dates, units, values, hidden, frames, problem, mask, detail)
 
 
-def _main_cells(p: suppression.Problem, day, units, k: pd.DataFrame, rates) -> None:
+def _main_cells(p: suppression.Problem, day, units, k: pd.DataFrame, rates,
+                detail: bool) -> None:
     for unit in units:
         row = k.loc[unit]
         scale = 10 if unit == TOTAL else 1
@@ -147,7 +160,7 @@ def _main_cells(p: suppression.Problem, day, units, k: pd.DataFrame, rates) -> N
             p.add((day, unit, "k", name), 0 if pd.isna(v) else int(v),
                   WEIGHTS.get(name, 1) * scale, internal)
 
-        if unit != TOTAL:  # an operation: its progress only
+        if unit != TOTAL or not detail:  # an operation: its progress only
             for name in PER_OPERATION:
                 cell(name)
             key = lambda name: (day, unit, "k", name)  # noqa: E731
@@ -390,7 +403,8 @@ def _unit_value(rel: Release, day, ops: list[str], column: str):
 
 
 def _whole(rel: Release, ops: list[str]) -> bool:
-    return len(ops) == len(rel.units) - 1
+    """The request covers the whole perimeter, whose detail is published."""
+    return rel.detail and len(ops) == len(rel.units) - 1
 
 
 def _ratio(num, den):
@@ -547,6 +561,9 @@ def _contradictions(db, rel, scope, day, ops):
 
 
 def _programme_only(rel, ops, what: str) -> None:
+    if not rel.detail:
+        raise NotReleased(f"{what} sont publiés aux élus qui suivent l'ensemble du "
+                          "programme ; votre compte couvre une partie des opérations.")
     if not _whole(rel, ops):
         raise NotReleased(f"{what} sont publiés aux élus pour l'ensemble du programme "
                           "seulement : retirez le filtre d'opération.")

@@ -123,11 +123,15 @@ AUDIENCE_ROLES = {"elu": "elu", "partenaire": "partenaire", "charge": "charge"}
 
 def audience_viewer(scope: Scope, audience: str) -> Viewer:
     """The viewer a pack for `audience` is read as: the audience's role, on the
-    operations of the scope (all of them when the scope names none)."""
+    operations of the scope (all of them when the scope names none, and always
+    all of them for officials)."""
     if audience not in privacy.AUDIENCES:
         raise RelogError(f"Public inconnu « {audience} » (elu, partenaire ou charge).")
-    return Viewer(AUDIENCE_ROLES[audience], scope.operations or None,
-                  login=f"rapport ({audience})")
+    # Officials' figures come from the release of the whole programme (the scope
+    # then selects operations in it): an official's pack for one operation
+    # shows the same cells as the whole programme's pack for that operation.
+    operations = None if audience == "elu" else (scope.operations or None)
+    return Viewer(AUDIENCE_ROLES[audience], operations, login=f"rapport ({audience})")
 
 
 def publication_dates(db: Database, viewer: Viewer) -> list[date]:
@@ -433,7 +437,21 @@ DESTINATION_COLUMNS = [("Ménages", "households"), ("En QPV", "in_qpv"),
                        ("Hors QPV", "outside_qpv"), ("QPV non renseigné", "qpv_unknown")]
 
 
+def _programme_only(pack: _Pack, title: str) -> str | None:
+    """Officials' destinations and survey answers are published for the whole
+    programme only (release.py): a pack for some operations says so instead."""
+    chosen = set(pack.scope.operations)
+    if pack.elu and chosen and chosen != set(pack.op_names):
+        return (f'<h2 class="section">{html.escape(title)}</h2><p>Publié aux élus pour '
+                "l'ensemble du programme seulement (secret statistique) : voir le rapport de "
+                "toutes les opérations.</p>")
+    return None
+
+
 def _destinations(pack: _Pack) -> str:
+    note = _programme_only(pack, "Où les ménages ont-ils été relogés ?")
+    if note:
+        return note
     aggregates = pack.fetch("geo", "commune_aggregates", pack.scope)
     dest = pd.DataFrame({"Commune": aggregates["commune"]})
     dest["Ménages"] = [pack.count(v) for v in aggregates["households"]]
@@ -504,6 +522,9 @@ def _quality(pack: _Pack) -> str:
 
 
 def _satisfaction(pack: _Pack) -> str:
+    note = _programme_only(pack, "Satisfaction des ménages relogés")
+    if note:
+        return note
     shares = pack.fetch("survey", "shares", pack.scope)
     if not len(shares):
         return ""

@@ -88,8 +88,11 @@ def small(value: float, threshold: int = THRESHOLD) -> bool:
 
 
 def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
-            max_rounds: int = 1_000) -> np.ndarray:
-    """The boolean mask of hidden cells (`forced`: cells hidden from the start)."""
+            max_rounds: int = 1_000, prefer=()) -> np.ndarray:
+    """The boolean mask of hidden cells (`forced`: cells hidden from the start;
+    `prefer`: cell keys to show again, in order, wherever the rule allows once
+    the suppression is complete: a complementary cell chosen early may have
+    become unnecessary)."""
     values = np.asarray(problem.values, dtype=float)
     n = len(values)
     hidden = np.asarray(problem.internal, dtype=bool).copy()
@@ -98,9 +101,9 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
     _hold(problem, values, hidden, threshold)
     members = _memberships(problem, n)
     # Cells that must stay wide when hidden: small counts, and both ends of a
-    # small change between two dates (else the change is worked out).
+    # small change of a cumulative count between two dates.
     protected = (values > 0) & (values < threshold)
-    for i, j in _changes(problem, values, threshold):
+    for i, j in _changes(problem, values, threshold, problem.monotone):
         # (an internal cell's changes are its owner's business: release.py)
         protected[i] |= not problem.internal[i]
         protected[j] |= not problem.internal[j]
@@ -111,6 +114,7 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
         weak = _audit(problem, values, hidden, threshold, cache)
         if not weak:
             if shown_known:
+                _show_again(problem, values, hidden, threshold, cache, prefer, forced)
                 return hidden
             _publish_what_is_known(problem, values, hidden)
             shown_known = True
@@ -134,6 +138,33 @@ def _publish_what_is_known(problem: Problem, values: np.ndarray, hidden: np.ndar
         if (not problem.internal[cell] and not small(values[cell])
                 and hi - lo < 1e-6 and abs(lo - values[cell]) < 1e-6):
             hidden[cell] = False
+
+
+def _show_again(problem, values, hidden, threshold, cache, prefer, forced) -> None:
+    """Show each preferred hidden cell again when that breaks nothing: it is not
+    small, differs by 0 or >= threshold from its series' shown values, leaves
+    no relation with a single hidden cell, and every protected cell stays wide."""
+    forced = set(forced)
+    relations_of = cache.setdefault("relations_of", _relations_of(problem))
+    series_of: dict[int, list] = {}
+    for cells in problem.series:
+        for i in cells:
+            series_of[i] = cells
+    for group in prefer:  # a key, or a tuple of keys shown together (a table row)
+        keys = group if isinstance(group, list) else [group]
+        cells = [problem.index[k] for k in keys if k in problem.index]
+        cells = [c for c in cells if hidden[c]]
+        if not cells or any(c in forced or problem.internal[c] or small(values[c], threshold)
+                            for c in cells):
+            continue
+        if any(not hidden[j] and small(values[c] - values[j], threshold)
+               for c in cells for j in series_of.get(c, ()) if j != c):
+            continue
+        hidden[cells] = False
+        lone = any(sum(hidden[i] for i in problem.relations[r][0]) == 1
+                   for c in cells for r in relations_of[c])
+        if lone or _audit(problem, values, hidden, threshold, cache):
+            hidden[cells] = True
 
 
 def _date(key):
@@ -186,11 +217,13 @@ def _audit(problem, values, hidden, threshold, cache):
     return weak
 
 
-def _changes(problem: Problem, values: np.ndarray, threshold: int) -> list[tuple]:
-    """Pairs of one series whose change is small (1 .. threshold-1): a count of
-    households rehoused, gone or arrived between two publication dates."""
+def _changes(problem: Problem, values: np.ndarray, threshold: int, series) -> list[tuple]:
+    """Pairs of one of `series` whose change is small (1 .. threshold-1): a count
+    of households rehoused or gone between two publication dates. (Cumulative
+    series: a reader links their dates, value by value, so a change between two
+    hidden values can be narrowed even when each value alone cannot.)"""
     out = []
-    for cells in problem.series:
+    for cells in series:
         for a, i in enumerate(cells):
             for j in cells[a + 1:]:
                 if small(values[j] - values[i], threshold):

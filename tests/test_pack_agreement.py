@@ -159,8 +159,9 @@ def elu_packs(demo_db_path, tmp_path_factory):
 
 
 def gateway(db, operations, when):
-    """What an elu page fetches for this scope at the date it asks for."""
-    viewer = Viewer("elu", operations or None)
+    """What an elu page fetches for this scope at the date it asks for (an
+    official of the whole programme who filters on these operations)."""
+    viewer = Viewer("elu")
     scope = Scope(operations, as_of=when)
 
     def fetch(module, function, *args):
@@ -253,14 +254,20 @@ def test_pack_tables_are_the_gateway_cells(case, elu_packs, demo_db):
     assert [(r["Type"], r["Détail"]) for r in tables["Points d'attention"]] == \
         [(p["kind"], p["text"]) for p in points]
 
-    # Communes de destination
-    communes = fetch("geo", "commune_aggregates", scope)
-    rows = tables["Communes de destination"]
-    assert [r["Commune"] for r in rows] == list(communes["commune"])
-    for row, record in zip(rows, communes.to_dict("records")):
-        for title, column in report.DESTINATION_COLUMNS:
-            assert row[title] == count(record[column]), (row["Commune"], title)
-            checked += 1
+    # Communes de destination (and Satisfaction): for the whole programme only
+    whole = not operations
+    if not whole:
+        assert "Communes de destination" not in tables and "Satisfaction" not in tables
+        with pytest.raises(access.AccessDenied):
+            fetch("geo", "commune_aggregates", scope)
+    else:
+        communes = fetch("geo", "commune_aggregates", scope)
+        rows = tables["Communes de destination"]
+        assert [r["Commune"] for r in rows] == list(communes["commune"])
+        for row, record in zip(rows, communes.to_dict("records")):
+            for title, column in report.DESTINATION_COLUMNS:
+                assert row[title] == count(record[column]), (row["Commune"], title)
+                checked += 1
 
     # Qualité du relogement: shares with their counts, compensation amounts
     per_op = fetch("indicators", "kpis", scope, "operation")
@@ -278,7 +285,7 @@ def test_pack_tables_are_the_gateway_cells(case, elu_packs, demo_db):
             record["rest_to_pay_increase_share_num"], record["rest_to_pay_increase_share_den"])
 
     # Satisfaction: the number of answers behind each wave's share
-    answers = fetch("survey", "shares", scope)
+    answers = fetch("survey", "shares", scope) if whole else []
     if len(answers):
         from relog_data.survey import SURVEY_QUESTIONS
 
@@ -291,7 +298,7 @@ def test_pack_tables_are_the_gateway_cells(case, elu_packs, demo_db):
             elif record["n_answers"] >= 5:
                 assert cell == ("n", int(record["n_answers"])), record
             checked += 1
-    assert checked > 30
+    assert checked > (30 if whole else 10)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -347,6 +354,8 @@ def test_no_raw_cumulative_value_nor_small_count_in_the_annex(case, elu_packs, d
     assert curve and {r["Date"] for r in curve} <= dates  # quarterly points only
     for name in ("Chiffres clés", "Avancement par opération", "Statuts par opération",
                  "Courbe d'avancement", "Communes de destination"):
+        if name not in book.sheetnames:
+            continue
         for row in annex_rows(book, name):
             for column, value in row.items():
                 if column in ("Date", "Prévus", "Prévu (cumul)"):

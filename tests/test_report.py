@@ -117,10 +117,12 @@ def test_each_audience_is_read_as_its_role():
     ops = Scope(("STE-SEVERINE", "BRON-TERRAILLON"), as_of=AS_OF)
     assert report.audience_viewer(Scope(as_of=AS_OF), "elu") == access.Viewer(
         "elu", None, login="rapport (elu)")
-    for audience in ("elu", "partenaire", "charge"):
+    for audience in ("partenaire", "charge"):
         viewer = report.audience_viewer(ops, audience)
         assert viewer.role == audience
         assert viewer.operations == ("BRON-TERRAILLON", "STE-SEVERINE")
+    # officials: the whole programme's release, the scope selects in it
+    assert report.audience_viewer(ops, "elu").operations is None
     with pytest.raises(report.RelogError, match="Public inconnu"):
         report.audience_viewer(ops, "presse")
 
