@@ -497,7 +497,8 @@ COMPENSATION = "Compensation ANRU"
 
 
 def _quality(pack: _Pack) -> str:
-    per_op = pack.fetch("indicators", "kpis", pack.scope, "operation")
+    # officials: the whole programme only (release.PER_OPERATION has no quality)
+    per_op = pack.fetch("indicators", "kpis", pack.scope, "total" if pack.elu else "operation")
     quality = {}
     for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
         name = "Ensemble" if row["is_total"] else pack.op(row["group_key"])

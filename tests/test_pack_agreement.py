@@ -270,8 +270,9 @@ def test_pack_tables_are_the_gateway_cells(case, elu_packs, demo_db):
                 checked += 1
 
     # Qualité du relogement: shares with their counts, compensation amounts
-    per_op = fetch("indicators", "kpis", scope, "operation")
+    per_op = fetch("indicators", "kpis", scope, "total")  # no quality per operation
     quality = pack["tables"]["Qualité du relogement"]
+    assert list(quality.columns) == ["Ensemble"]
     for record in per_op.to_dict("records"):
         name = "Ensemble" if record["is_total"] else names.get(record["group_key"])
         for label, column in report.QUALITY_SHARES:
