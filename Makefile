@@ -24,9 +24,13 @@ test: setup-dev $(DB)
 FUZZ_EXAMPLES ?= 200
 FUZZ_REPORTS ?= 10
 FUZZ_SEED ?= 0
-fuzz: setup-dev
+# It also runs the attacker of tests/test_disclosure.py on ATTACK_SEEDS generated
+# databases, over every publication date (make test: one database, the last 8 dates).
+ATTACK_SEEDS ?= 10
+fuzz: setup-dev $(DB)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_REPORTS=$(FUZZ_REPORTS) FUZZ_SEED=$(FUZZ_SEED) \
-		$(BIN)/python -m pytest -m generated tests/test_generated.py
+		ATTACK_SEEDS=$(ATTACK_SEEDS) RELOG_ATTACK_DATES=0 \
+		$(BIN)/python -m pytest -m generated tests/test_generated.py tests/test_disclosure.py
 
 setup: $(VENV)/.installed $(LEAFLET)
 setup-dev: $(VENV)/.installed-dev $(LEAFLET)
