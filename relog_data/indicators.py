@@ -327,25 +327,36 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
     options = scope_options(db)
     ops = options[options["kind"] == "operation"]
     names = dict(zip(ops["code"], ops["label"]))
-    for row in proj[~proj["is_total"]].itertuples():
-        if row.remaining <= 0 or row.planned_end is None or pd.isna(row.planned_end):
-            continue
-        if pd.isna(row.projected_end):
-            points.append({"kind": "opération en retard", "count": int(row.remaining),
-                           "text": f"{names.get(row.operation_code, row.operation_code)} : "
-                                   "rythme nul sur les 6 derniers mois, "
-                                   f"{fmt.integer(row.remaining)} ménage(s) restant."})
-        elif row.gap_months > 0:
-            points.append({"kind": "opération en retard", "count": int(row.remaining),
-                           "text": f"{names.get(row.operation_code, row.operation_code)} : fin "
-                                   f"estimée {month_year(row.projected_end)}, "
-                                   f"{fmt.number(row.gap_months, 0)} mois après la fin prévue "
-                                   f"({fmt.day(row.planned_end)})."})
+    points += late_points(proj, names, "rythme nul sur les 6 derniers mois")
     overdue = followups_overdue(db, scope)
     if len(overdue):
         points.append({"kind": "suivi en retard", "count": len(overdue),
                        "text": f"{fmt.integer(len(overdue))} ménage(s) relogé(s) depuis plus "
                                "de 3 mois sans aucun contact de suivi."})
+    return points
+
+
+def late_points(proj: pd.DataFrame, names: dict, stalled: str) -> list[dict]:
+    """Attention points of operations behind plan, from `projection()`: no pace
+    (`stalled` says since when) or an estimated end after the planned one. A row
+    whose remaining or pace is not published (NA) gives no point."""
+    points = []
+    for row in proj[~proj["is_total"]].itertuples():
+        if pd.isna(row.remaining) or row.remaining <= 0 or pd.isna(row.planned_end):
+            continue
+        name = names.get(row.operation_code, row.operation_code)
+        if pd.isna(row.projected_end):
+            if pd.isna(row.done_last_6_months):
+                continue  # the pace itself is not published
+            text = f"{name} : {stalled}, {fmt.integer(row.remaining)} ménage(s) restant."
+        elif row.gap_months > 0:
+            text = (f"{name} : fin estimée {month_year(row.projected_end)}, "
+                    f"{fmt.number(row.gap_months, 0)} mois après la fin prévue "
+                    f"({fmt.day(row.planned_end)}).")
+        else:
+            continue
+        points.append({"kind": "opération en retard", "count": int(row.remaining),
+                       "text": text})
     return points
 
 

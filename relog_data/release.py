@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import geo, indicators, suppression, survey
+from . import fmt, geo, indicators, suppression, survey
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -362,7 +362,6 @@ class NotReleased(RelogError):
 
 
 # -- what an official's request returns ---------------------------------------------------------
-ANSWERS = ("n_answers", "n_empty", "n_satisfied")
 ELU_STATUSES = (("relogé ou sorti", "progress_rate_num"), ("à reloger", "remaining"))
 
 
@@ -522,8 +521,6 @@ def _projection(db, rel, scope, day, ops):
 
 
 def _attention_points(db, rel, scope, day, ops):
-    from . import fmt
-
     points = indicators.building_points(indicators.buildings_at_risk(db, scope), counted=False)
     if _whole(rel, ops):
         refusing = rel.shown((day, TOTAL, "k", "three_refusals"))
@@ -532,25 +529,12 @@ def _attention_points(db, rel, scope, day, ops):
                            "text": f"{fmt.integer(refusing)} ménage(s) ont refusé 3 "
                                    "propositions ou plus (seuil légal)."})
     proj = _projection(db, rel, scope, day, ops)
-    names = dict(zip(*indicators.scope_options(db).query("kind == 'operation'")[["code", "label"]]
-                     .T.values))
-    for row in proj[~proj["is_total"]].itertuples():
-        if pd.isna(row.remaining) or row.remaining <= 0 or pd.isna(row.planned_end):
-            continue
-        name = names.get(row.operation_code, row.operation_code)
-        if pd.isna(row.projected_end):
-            if pd.isna(row.done_last_6_months):
-                continue  # the pace is not published
-            points.append({"kind": "opération en retard", "count": int(row.remaining),
-                           "text": f"{name} : aucun ménage relogé ni parti depuis le "
-                                   f"{fmt.day(proj.attrs['pace_from'])}, "
-                                   f"{fmt.integer(row.remaining)} ménage(s) restant."})
-        elif row.gap_months > 0:
-            points.append({"kind": "opération en retard", "count": int(row.remaining),
-                           "text": f"{name} : fin estimée "
-                                   f"{indicators.month_year(row.projected_end)}, "
-                                   f"{fmt.number(row.gap_months, 0)} mois après la fin prévue "
-                                   f"({fmt.day(row.planned_end)})."})
+    options = indicators.scope_options(db)
+    ops_frame = options[options["kind"] == "operation"]
+    names = dict(zip(ops_frame["code"], ops_frame["label"]))
+    points += indicators.late_points(
+        proj, names, f"aucun ménage relogé ni parti depuis le {fmt.day(proj.attrs['pace_from'])}"
+        if proj.attrs["pace_from"] else "aucun ménage relogé ni parti")
     return points
 
 
@@ -604,9 +588,9 @@ def _survey_shares(db, rel, scope, day, ops):
     full = rel.frames[(day, "answers")].copy()
     for i, row in full.iterrows():
         key = (row["question"], int(row["wave"]))
-        for c in ANSWERS:
+        for c in ANSWER_COLUMNS:
             full.at[i, c] = rel.shown((day, TOTAL, "s", key, c))
-    for c in ANSWERS:
+    for c in ANSWER_COLUMNS:
         full[c] = pd.to_numeric(full[c], errors="coerce").astype("Float64")
     hidden = full["n_answers"].isna() | full["n_satisfied"].isna()
     for c in ("satisfied_share", "ci_low", "ci_high"):

@@ -206,7 +206,7 @@ def _audit(problem, values, hidden, threshold, cache):
             else:
                 found = []
                 for cell, lo, hi in _component_bounds(problem, values, hidden, comp,
-                                                      threshold, False,
+                                                      threshold,
                                                       protected=cache["protected"]):
                     if hi - lo < threshold - 1e-6:
                         found.append((cell, lo, hi))
@@ -310,20 +310,18 @@ def _memberships(problem: Problem, n: int) -> list[set]:
     return members
 
 
-def audit(problem: Problem, hidden, threshold: int = THRESHOLD,
-          stop_at_first: bool = False) -> list[tuple[int, float, float]]:
+def audit(problem: Problem, hidden, threshold: int = THRESHOLD
+          ) -> list[tuple[int, float, float]]:
     """Hidden cells an attacker narrows to fewer than `threshold` values:
     [(cell, low, high)]. Internal cells count only when their value is small."""
     values = np.asarray(problem.values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
     weak = []
     for comp in _components(problem, hidden):
-        bounds = _component_bounds(problem, values, hidden, comp, threshold, stop_at_first)
+        bounds = _component_bounds(problem, values, hidden, comp, threshold)
         for cell, lo, hi in bounds:
             if small(values[cell], threshold) and hi - lo < threshold - 1e-6:
                 weak.append((cell, lo, hi))
-                if stop_at_first:
-                    return weak
     return weak
 
 
@@ -338,7 +336,7 @@ def intervals(problem: Problem, hidden, skip_small: bool = False
             comp_cells = [c for c in comp if not small(values[c])]
         else:
             comp_cells = comp
-        for cell, lo, hi in _component_bounds(problem, values, hidden, comp, None, False,
+        for cell, lo, hi in _component_bounds(problem, values, hidden, comp, None,
                                               only=comp_cells):
             out[cell] = (lo, hi)
     return out
@@ -413,35 +411,22 @@ def _solve(cost, a_eq, b_eq, bounds, what) -> float:
     return res.fun
 
 
-def _component_bounds(problem, values, hidden, comp, threshold, stop_at_first, only=None,
-                      protected=None):
-    """min and max of each hidden cell of one component, under the relations,
-    the monotone series and non-negativity, published cells fixed."""
+def _component_bounds(problem, values, hidden, comp, threshold, only=None, protected=None):
+    """min and max of hidden cells of one component (`only`, else all; with a
+    threshold, only the protected ones, and the max is skipped once the min is
+    far enough below), under the relations, the monotone bounds and
+    non-negativity, published cells fixed."""
     local, a_eq, b_eq, bounds = _lp_parts(problem, values, hidden, comp)
-    a_ub = b_ub = None
     out = []
     for cell in (comp if only is None else only):
         if threshold is not None and not (small(values[cell], threshold) if protected is None
                                           else protected[cell]):
             continue  # only sensitive cells need to stay wide
-        k = local[cell]
-        lo_hi = []
-        for sign in (1.0, -1.0):
-            cost = np.zeros(len(comp))
-            cost[k] = sign
-            res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                          method="highs")
-            if res.status == 3:  # unbounded
-                lo_hi.append(-np.inf if sign > 0 else np.inf)
-            elif res.status != 0:
-                raise RuntimeError(f"linprog failed on {problem.keys[cell]!r}: {res.message}")
-            else:
-                lo_hi.append(sign * res.fun)
-            if (threshold is not None and sign > 0
-                    and values[cell] - lo_hi[0] >= threshold - 1e-6):
-                lo_hi.append(np.inf)  # already wide enough below: no need for the max
-                break
-        out.append((cell, lo_hi[0], lo_hi[1]))
-        if stop_at_first and threshold is not None and lo_hi[1] - lo_hi[0] < threshold - 1e-6:
-            return out
+        cost = np.zeros(len(comp))
+        cost[local[cell]] = 1.0
+        lo = _solve(cost, a_eq, b_eq, bounds, problem.keys[cell])
+        if threshold is not None and values[cell] - lo >= threshold - 1e-6:
+            out.append((cell, lo, np.inf))  # already wide enough below
+            continue
+        out.append((cell, lo, -_solve(-cost, a_eq, b_eq, bounds, problem.keys[cell])))
     return out
