@@ -140,6 +140,17 @@ HOUSEHOLDS = Table(
     ),
 )
 
+STATUS_HISTORY = Table(
+    "status_history",
+    "historique_statuts",
+    ("household_id", "status_date"),
+    (
+        _col("household_id", "id_menage", "text", True),
+        _col("status", "statut", "code", True, c.HOUSEHOLD_STATUS),
+        _col("status_date", "date", "date", True),
+    ),
+)
+
 OFFERS = Table(
     "offers",
     "propositions",
@@ -257,6 +268,7 @@ TABLES: tuple[Table, ...] = (
     PHASES,
     BUILDINGS,
     HOUSEHOLDS,
+    STATUS_HISTORY,
     VACANCIES,
     OFFERS,
     MOVES,
@@ -281,6 +293,7 @@ REFERENCES: dict[str, tuple[Reference, ...]] = {
         Reference(("building_code",), "buildings", ("building_code",)),
         Reference(("origin_household_id",), "households", ("household_id",)),
     ),
+    "status_history": (_HOUSEHOLD,),
     "vacancies": (),
     "offers": (_HOUSEHOLD, Reference(("vacancy_id",), "vacancies", ("vacancy_id",))),
     "moves": (_HOUSEHOLD,),

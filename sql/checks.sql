@@ -139,4 +139,37 @@ WHERE b.actual_demolition IS NOT NULL
                           THEN coalesce(h.exit_date, DATE '0001-01-01') END),
                DATE '9999-12-31') > b.actual_demolition
 
+UNION ALL
+-- warning: a recorded status that the events contradict at the data date (the
+-- recorded status is shown there all the same: scope_households). One row per
+-- household and kind.
+SELECT 'avertissement', 'statut saisi contredit par les événements',
+       'menages', h.household_id, 'statut', CAST(h.status AS VARCHAR),
+       'Ménage ' || h.household_id || ' : statut « ' || CAST(h.status AS VARCHAR) || ' » '
+       || c.problem || '. Le statut saisi est affiché ; vérifiez ' || c.what || '.'
+FROM households AS h
+CROSS JOIN LATERAL (
+    SELECT * FROM (VALUES
+        (h.status = 'accord'
+             AND NOT EXISTS (SELECT 1 FROM offers AS o WHERE o.household_id = h.household_id
+                             AND o.response = 'acceptée'),
+         'sans proposition acceptée', 'les propositions'),
+        (h.status = 'proposition en cours'
+             AND NOT EXISTS (SELECT 1 FROM offers AS o WHERE o.household_id = h.household_id
+                             AND o.response = 'en attente'),
+         'sans proposition en attente', 'les propositions'),
+        (h.status = 'en recherche'
+             AND NOT EXISTS (SELECT 1 FROM offers AS o WHERE o.household_id = h.household_id
+                             AND o.response = 'refusée'),
+         'sans proposition refusée', 'les propositions'),
+        (h.status IN ('diagnostic réalisé', 'en recherche', 'proposition en cours', 'accord')
+             AND h.diagnosis_date IS NULL,
+         'sans date d''enquête', 'la date d''enquête'),
+        (h.status = 'à enquêter' AND h.diagnosis_date IS NOT NULL,
+         'avec une date d''enquête (' || strftime(h.diagnosis_date, '%d/%m/%Y') || ')',
+         'la date d''enquête')
+    ) AS k (contradicted, problem, what)
+    WHERE contradicted
+) AS c
+
 ORDER BY 1, 3, 4

@@ -1,5 +1,5 @@
 -- Every dated event of one household, in time order: diagnosis, offers and
--- answers, moves, exit, follow-ups, survey answers.
+-- answers, moves, exit, recorded status changes, follow-ups, survey answers.
 -- Parameters: $household VARCHAR.
 SELECT * FROM (
     SELECT diagnosis_date AS day, 'Enquête sociale (diagnostic)' AS event, NULL AS detail
@@ -22,6 +22,9 @@ SELECT * FROM (
     UNION ALL
     SELECT exit_date, 'Sortie : ' || CAST(status AS VARCHAR), NULL
     FROM households WHERE household_id = $household AND exit_date IS NOT NULL
+    UNION ALL
+    SELECT status_date, 'Statut : ' || CAST(status AS VARCHAR), NULL
+    FROM status_history WHERE household_id = $household
     UNION ALL
     SELECT contact_date, 'Suivi (' || coalesce(CAST(contact_type AS VARCHAR), '?') || ')',
            CAST(situation AS VARCHAR)

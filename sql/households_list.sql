@@ -8,6 +8,7 @@ WITH events AS (
     UNION ALL SELECT household_id, move_date FROM moves
     UNION ALL SELECT household_id, exit_date FROM households
     UNION ALL SELECT household_id, contact_date FROM followups
+    UNION ALL SELECT household_id, status_date FROM status_history
 )
 SELECT s.household_id, s.building_code, b.name AS building_name, s.operation_code,
        CAST(s.state AS VARCHAR) AS state, enum_code(s.state) + 1 AS state_order,

@@ -8,17 +8,41 @@
 --   phases, bâtiments et bailleurs d'origine sélectionnés), rattachés par leur
 --   bâtiment d'origine. Sans sélection, tout le programme.
 
+-- The date the data describes: the demo's date when set (settings demo_date),
+-- else the latest dated event of the database (moves, exits, offers, answers,
+-- follow-ups, diagnoses, surveys, status changes). NULL: no dated event.
+-- sql/data_date.sql and scope_households both use it.
+CREATE OR REPLACE TEMP MACRO data_date() AS (
+    SELECT coalesce(
+        (SELECT CAST(value AS DATE) FROM settings WHERE key = 'demo_date'),
+        (SELECT max(d) FROM (
+            SELECT max(move_date) AS d FROM moves
+            UNION ALL SELECT max(exit_date) FROM households
+            UNION ALL SELECT max(diagnosis_date) FROM households
+            UNION ALL SELECT max(offer_date) FROM offers
+            UNION ALL SELECT max(response_date) FROM offers
+            UNION ALL SELECT max(contact_date) FROM followups
+            UNION ALL SELECT max(survey_date) FROM survey_answers
+            UNION ALL SELECT max(status_date) FROM status_history
+        ))
+    )
+);
+
 -- @concept state_at_date
 -- @label Situation d'un ménage à une date D
--- @definition Reconstituée à partir des événements datés, de la même façon partout :
---   relogé si un relogement définitif est daté au plus tard D ; sinon sorti si son
---   statut est « départ autonome » ou « autre sortie » avec une date de sortie au plus
---   tard D ; sinon relogé provisoire si un relogement provisoire est daté au plus tard
---   D ; sinon « à enquêter » s'il n'a pas de date d'enquête au plus tard D ; sinon
---   « accord » si une proposition a été acceptée au plus tard D ; sinon « proposition
---   en cours » si une proposition datée au plus tard D n'avait pas de réponse à D ;
---   sinon « en recherche » si une proposition a été refusée au plus tard D ; sinon
---   « diagnostic réalisé ». Sans date D, c'est le statut enregistré.
+-- @definition À la date des données (le dernier événement daté de la base) et
+--   après, c'est le statut saisi : ce que le chargé de relogement a enregistré est
+--   affiché. Avant : relogé si un relogement définitif est daté au plus tard D ;
+--   sinon sorti si son statut est « départ autonome » ou « autre sortie » avec une
+--   date de sortie au plus tard D ; sinon relogé provisoire si un relogement
+--   provisoire est daté au plus tard D ; sinon, si le ménage a un historique des
+--   statuts, le dernier statut de cet historique daté au plus tard D ; sinon la
+--   situation est reconstituée à partir des événements datés : « à enquêter » s'il
+--   n'a pas de date d'enquête au plus tard D ; sinon « accord » si une proposition a
+--   été acceptée au plus tard D ; sinon « proposition en cours » si une proposition
+--   datée au plus tard D n'avait pas de réponse à D ; sinon « en recherche » si une
+--   proposition a été refusée au plus tard D ; sinon « diagnostic réalisé ». Sans
+--   date D, c'est le statut saisi.
 CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_buildings, p_landlords,
                                               p_as_of) AS TABLE
     WITH base AS (
@@ -29,6 +53,11 @@ CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_building
           AND (p_phases IS NULL OR list_contains(p_phases, b.phase_number))
           AND (p_buildings IS NULL OR list_contains(p_buildings, h.building_code))
           AND (p_landlords IS NULL OR list_contains(p_landlords, b.landlord))
+    ),
+    recorded AS (
+        -- true: the state is the recorded status (no date, or a date on or after the
+        -- data date; a database without any dated event has nothing to rebuild from)
+        SELECT p_as_of IS NULL OR coalesce(p_as_of >= data_date(), true) AS at_data_date
     ),
     moves_at AS (
         SELECT household_id,
@@ -48,14 +77,22 @@ CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_building
         FROM offers
         WHERE p_as_of IS NOT NULL AND offer_date <= p_as_of
         GROUP BY household_id
+    ),
+    history_at AS (
+        -- the latest recorded status change dated by D
+        SELECT household_id, arg_max(status, status_date) AS status
+        FROM status_history
+        WHERE p_as_of IS NOT NULL AND status_date <= p_as_of
+        GROUP BY household_id
     )
     SELECT base.*,
            CAST(CASE
-               WHEN p_as_of IS NULL THEN CAST(base.status AS VARCHAR)
+               WHEN r.at_data_date THEN CAST(base.status AS VARCHAR)
                WHEN m.has_definitive THEN 'relogé'
                WHEN base.status IN ('départ autonome', 'autre sortie')
                     AND base.exit_date <= p_as_of THEN CAST(base.status AS VARCHAR)
                WHEN m.has_temporary THEN 'relogé provisoire'
+               WHEN hs.status IS NOT NULL THEN CAST(hs.status AS VARCHAR)
                WHEN base.diagnosis_date IS NULL OR base.diagnosis_date > p_as_of THEN 'à enquêter'
                WHEN o.accepted THEN 'accord'
                WHEN o.pending THEN 'proposition en cours'
@@ -63,8 +100,10 @@ CREATE OR REPLACE TEMP MACRO scope_households(p_operations, p_phases, p_building
                ELSE 'diagnostic réalisé'
            END AS code_household_status) AS state
     FROM base
+    CROSS JOIN recorded AS r
     LEFT JOIN moves_at AS m ON m.household_id = base.household_id
-    LEFT JOIN offers_at AS o ON o.household_id = base.household_id;
+    LEFT JOIN offers_at AS o ON o.household_id = base.household_id
+    LEFT JOIN history_at AS hs ON hs.household_id = base.household_id;
 
 -- @concept definitive_move
 -- @label Relogement définitif
@@ -99,16 +138,28 @@ CREATE OR REPLACE TEMP MACRO offers_at(p_as_of) AS TABLE
 -- @label Date de sortie du bâtiment
 -- @definition Date à laquelle un ménage compte comme relogé ou sorti : son premier
 --   relogement définitif, ou sa date de sortie s'il est parti par ses propres moyens
---   ou pour une autre raison (la plus précoce des deux).
+--   ou pour une autre raison, ou la date de la première ligne de son historique des
+--   statuts à « relogé », « départ autonome » ou « autre sortie » s'il a ce statut
+--   (la plus précoce). Un ménage sorti sans aucune de ces dates compte comme sorti à la
+--   date des données, où son statut saisi est affiché.
 CREATE OR REPLACE TEMP MACRO done_dates() AS TABLE
     SELECT h.household_id,
-           least(d.first_definitive,
-                 CASE WHEN h.status IN ('départ autonome', 'autre sortie') THEN h.exit_date END)
-               AS done_date
+           CASE WHEN h.status IN ('relogé', 'départ autonome', 'autre sortie') THEN
+               coalesce(least(d.first_definitive, hd.first_done,
+                              CASE WHEN h.status IN ('départ autonome', 'autre sortie')
+                                   THEN h.exit_date END),
+                        CASE WHEN h.status IN ('départ autonome', 'autre sortie')
+                             THEN data_date() END)
+           ELSE d.first_definitive END AS done_date
     FROM households AS h
     LEFT JOIN (SELECT household_id, min(move_date) AS first_definitive
                FROM moves WHERE nature = 'définitif' GROUP BY household_id) AS d
-        ON d.household_id = h.household_id;
+        ON d.household_id = h.household_id
+    LEFT JOIN (SELECT household_id, min(status_date) AS first_done
+               FROM status_history
+               WHERE status IN ('relogé', 'départ autonome', 'autre sortie')
+               GROUP BY household_id) AS hd
+        ON hd.household_id = h.household_id;
 
 -- Survey answers one row per household, wave and question (empty answers kept,
 -- answer NULL), answers dated by p_as_of (NULL = all).

@@ -1,12 +1,14 @@
 -- Operations closed before $closed_before: every household rehoused for good
 -- or gone, and the last move or exit before that date; with what a purge
--- would erase.
+-- would erase (holders' names, destination addresses).
 -- Parameters: $closed_before DATE.
 WITH per_household AS (
     SELECT b.operation_code, h.household_id, h.holder_name,
            CAST(h.status AS VARCHAR) IN ('relogé', 'départ autonome', 'autre sortie') AS closed,
            greatest(h.exit_date, (SELECT max(m.move_date) FROM moves AS m
-                                  WHERE m.household_id = h.household_id)) AS last_day
+                                  WHERE m.household_id = h.household_id),
+                    (SELECT max(s.status_date) FROM status_history AS s
+                     WHERE s.household_id = h.household_id)) AS last_day
     FROM households AS h JOIN buildings AS b ON b.building_code = h.building_code
 ),
 per_operation AS (

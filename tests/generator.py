@@ -10,7 +10,7 @@ tests/conftest.py does) and, when drawn, loads boundaries (relog_data.geo).
 bench/generate.py scales the demo programme up (same shape, more rows); this
 module draws *different shapes* instead: 1 to 8 operations, optional columns
 left empty, phases or none, plans or none, shared building names, no survey /
-one wave / three waves, nothing done / everything done / one household,
+one wave / three waves, status histories or none, nothing done / everything done / one household,
 demolished buildings still housing households, coordinates or none,
 boundaries or none, and hostile text in names.
 """
@@ -189,6 +189,9 @@ def draw(seed: int) -> Programme:
         if len(ids) > 1 and rng.random() < 0.08:
             h["origin_household_id"] = rng.choice([i for i in ids if i != h["household_id"]])
     _survey(d, rec, waves, t0, horizon)
+    _history(seed, rec, horizon)
+    if rec["status_history"]:
+        features.append("historique des statuts")
     events = _event_dates(rec)
     as_of = reference = None
     if events and rng.random() < 0.4:
@@ -300,12 +303,47 @@ def _survey(d: _Draw, rec, waves: int, t0: date, horizon: date) -> None:
                     survey_date=d.day(day, day + timedelta(days=40)), **answers))
 
 
+def _history(seed: int, rec, horizon: date) -> None:
+    """Recorded status changes (sheet historique_statuts) for some households, drawn
+    from a random stream of their own so that every other draw of a seed stays as it
+    was: process statuses up to the recorded one (« accord » for a household that
+    moved), dated from the diagnosis on, strictly increasing, before any move or
+    exit; and sometimes the exit itself for a household gone without date_sortie
+    (then only its history dates the exit)."""
+    rng = random.Random(f"historique-{seed}")
+    first_move: dict[str, date] = {}
+    for m in rec["moves"]:
+        hid = m["household_id"]
+        first_move[hid] = min(first_move.get(hid, m["move_date"]), m["move_date"])
+    for h in rec["households"]:
+        hid, status, day = h["household_id"], h["status"], h["diagnosis_date"]
+        if day is None or rng.random() >= 0.3:
+            continue
+        if status in BEFORE_MOVE:
+            top = status
+        elif status in ("relogé", "relogé provisoire"):
+            top = "accord"
+        else:
+            top = rng.choice(BEFORE_MOVE[1:])
+        path = [s for s in BEFORE_MOVE[1:BEFORE_MOVE.index(top) + 1] if rng.random() < 0.7]
+        end = min(x for x in (first_move.get(hid), h["exit_date"], horizon) if x is not None)
+        for step in path:
+            if day >= end:
+                break
+            rec["status_history"].append(dict(household_id=hid, status=step, status_date=day))
+            day = day + timedelta(days=rng.randint(1, 200))
+        if status in c.EXIT_STATUSES and h["exit_date"] is None and day <= horizon \
+                and rng.random() < 0.5:
+            rec["status_history"].append(dict(household_id=hid, status=status, status_date=day))
+
+
 def _event_dates(rec) -> list[date]:
     found = [m["move_date"] for m in rec["moves"]]
     found += [h["exit_date"] for h in rec["households"] if h["exit_date"]]
     found += [o["offer_date"] for o in rec["offers"]]
     found += [f["contact_date"] for f in rec["followups"]]
     found += [s["survey_date"] for s in rec["survey_answers"]]
+    found += [s["status_date"] for s in rec["status_history"]]
     return found
 
 

@@ -165,7 +165,7 @@ def test_the_generator_draws_every_feature():
                     "bâtiment démoli encore habité",
                     "coordonnées none", "coordonnées all", "textes hostiles", "noms partagés",
                     "sans plan", "sans phase", "un ménage", "colonne vide",
-                    "vague avant relogement", "texte hostile"):
+                    "vague avant relogement", "texte hostile", "historique des statuts"):
         assert seen[feature] > 0, (feature, seen)
 
 

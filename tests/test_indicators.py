@@ -198,7 +198,8 @@ def test_every_indicator_has_a_definition_and_a_column(small_db):
             assert key in columns, key
 
 
-# -- state at a date D, reconstructed from dated events -----------------------------------
+# -- state at a date D: before the data date (01/05/2009), reconstructed from dated events;
+# -- on and after it, the recorded status (H5 and H7 on 01/06/2009) ---------------------
 @pytest.mark.parametrize("household,day,state", [
     ("H1", "2007-03-01", "à enquêter"),  # interviewed on 01/04/2007
     ("H1", "2007-05-01", "diagnostic réalisé"),
@@ -245,6 +246,9 @@ def test_kpis_at_a_date(small_db):
 
 
 def test_demo_states_at_its_date_are_its_statuses(demo_db):
+    """At the demo date (its data date) the state is the recorded status by rule; the
+    demo's statuses also agree with its events (tests/test_demo.py, and no « statut
+    saisi contredit » warning: tests/test_status_rule.py)."""
     from relog_data.demo import DEMO_DATE
 
     states = ind.household_states(demo_db, Scope(as_of=DEMO_DATE))
