@@ -96,3 +96,37 @@ def write(scale: str, folder: Path) -> tuple[Path, dict[str, int]]:
     if not out.exists():
         export.write_workbook(frames, out)
     return out, {t: len(f) for t, f in frames.items()}
+
+
+# Sheets and the column changed in 1 % of their rows for the preview benchmark.
+CHANGED_COLUMNS = {"households": "persons", "offers": "rent", "moves": "surface_m2",
+                   "followups": "contact_type"}
+
+
+def write_changed(scale: str, folder: Path, db_path: Path, share: float = 0.01
+                  ) -> tuple[Path, int]:
+    """bench/data/<scale>-changed.xlsx: the database at `db_path` exported with
+    `share` of the rows of the household sheets changed (one field each), for
+    the import preview; returns it and the number of rows changed."""
+    from relog_data import model
+    from relog_data.db import Database
+
+    out = folder / f"programme-{scale}-changed.xlsx"
+    with Database(db_path, read_only=True) as db:
+        frames = {t.name: export.table_frame(db, t) for t in model.TABLES}
+    changed = 0
+    for table, column in CHANGED_COLUMNS.items():
+        frame = frames[table]
+        rows = frame.index[:: max(1, round(1 / share))]
+        if column == "persons":
+            frame.loc[rows, column] = frame.loc[rows, column] + 1
+        elif column == "contact_type":
+            frame[column] = frame[column].astype(object)
+            frame.loc[rows, column] = frame.loc[rows, column].map(
+                lambda v: "visite à domicile" if v != "visite à domicile" else "téléphone")
+        else:
+            frame.loc[rows, column] = frame.loc[rows, column].fillna(0).astype(float) + 1
+        changed += len(rows)
+    out.unlink(missing_ok=True)
+    export.write_workbook(frames, out)
+    return out, changed

@@ -6,6 +6,8 @@ from pages._access import page_titles
 
 TARGETS_L = [  # (label, getter, limit, unit)
     ("Import", lambda r: r["import"]["seconds"]["median"], 60, "s"),
+    ("Aperçu d'import, 1 % des lignes modifiées",
+     lambda r: r["preview"]["seconds"]["median"] if "preview" in r else None, 15, "s"),
     ("Mémoire de pointe à l'import", lambda r: r["import"]["peak_rss_mb"]["max"], 2048, "Mo"),
     ("Carte : HTML des points", lambda r: r["map"]["point_map_bytes"] / 1e6, 1.5, "Mo"),
     ("Page la plus lente, cache chaud", lambda r: max(p["warm"]["median"]
@@ -42,6 +44,8 @@ def render(results: dict) -> str:
                 "|---|---|---|---|"]
         for label, get, limit, unit in TARGETS_L:
             value = get(scales["L"])
+            if value is None:  # not measured in this run
+                continue
             if limit is None:  # faster than pandas
                 ok = value > 1
                 target = "> 1"
@@ -58,6 +62,8 @@ def render(results: dict) -> str:
         ("Classeur (Mo)", lambda r: _n(r["workbook_mb"])),
         ("Import (s)", lambda r: _s(r["import"]["seconds"], 1)),
         ("Mémoire de pointe à l'import (Mo)", lambda r: _n(r["import"]["peak_rss_mb"]["max"], 0)),
+        ("Aperçu d'import, 1 % des lignes modifiées (s)",
+         lambda r: _s(r["preview"]["seconds"], 1) if "preview" in r else "—"),
         ("Base DuckDB (Mo)", lambda r: _n(r["db_mb"])),
         ("Carte : points / mode", lambda r: f"{_n(r['map']['points'], 0)} / {r['map']['mode']}"),
         ("Carte : HTML des points (ko)", lambda r: _n(r["map"]["point_map_bytes"] / 1e3, 0)),
@@ -70,12 +76,24 @@ def render(results: dict) -> str:
         ("Mêmes valeurs", lambda r: "oui" if r["baseline"]["same_values"] else
          "non : " + "; ".join(r["baseline"]["mismatches"])),
     ]
+    if not any("preview" in r for r in scales.values()):
+        rows = [row for row in rows if not row[0].startswith("Aperçu")]
     for label, get in rows:
         out.append(f"| {label} | " + " | ".join(get(r) for r in scales.values()) + " |")
     out += ["", "La référence pandas calcule les indicateurs du dictionnaire sur tout le "
             "programme (statuts enregistrés) à partir des feuilles du classeur déjà lues ; "
             "DuckDB exécute `sql/kpis.sql` sur la base importée. La lecture du classeur n'est "
-            "pas comptée.", "", "## Pages (s) — à froid / à chaud", "",
+            "pas comptée."]
+    previews = {k: r["preview"] for k, r in scales.items() if "preview" in r}
+    if previews:
+        out += ["", "Aperçu d'import : `import --dry-run` (copie privée de la base, lecture du "
+                "classeur, contrôles, comparaison champ par champ dans la transaction, annulée) "
+                "d'un classeur où 1 % des lignes des feuilles ménages, propositions, relogements "
+                "et suivis ont un champ modifié ("
+                + ", ".join(f"{k} : {_n(p['changed_rows'], 0)} lignes, mesuré le "
+                            f"{p.get('measured', '?')}" for k, p in previews.items()) + ")."]
+        out += [p["note"] for p in previews.values() if p.get("note")]
+    out += ["", "## Pages (s) — à froid / à chaud", "",
             "| page | " + " | ".join(scales) + " |", "|---|" + "---|" * len(scales)]
     titles = page_titles()
     for page in next(iter(scales.values()))["pages"]:

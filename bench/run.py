@@ -93,6 +93,25 @@ def import_once(workbook: Path, db_path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def preview_once(workbook: Path, db_path: Path) -> dict:
+    """The import preview (import --dry-run) of a workbook in a fresh process."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure_preview.py"),
+                          str(workbook), str(db_path)], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr or out.stdout)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_preview(scale: str, runs: int, folder: Path, db_path: Path) -> dict:
+    """Import preview of the imported programme with 1 % of the rows of its
+    household sheets changed (one field each): time and peak memory."""
+    changed, rows = generate.write_changed(scale, folder, db_path)
+    previews = [preview_once(changed, db_path) for _ in range(max(1, min(runs, 2)))]
+    return {"changed_rows": rows, "seconds": stats([p["seconds"] for p in previews]),
+            "peak_rss_mb": stats([p["peak_rss_mb"] for p in previews]),
+            "measured": datetime.now().strftime("%Y-%m-%d %H:%M")}
+
+
 def page_times(db_path: Path, page: str, runs: int) -> dict:
     """AppTest server-side run time of a page: cold (new session, caches
     cleared, the database opened anew) and warm (the same page again)."""
@@ -144,6 +163,8 @@ def measure(scale: str, runs: int, folder: Path, log) -> dict:
     result["import"] = {"seconds": stats([i["seconds"] for i in imports]),
                         "peak_rss_mb": stats([i["peak_rss_mb"] for i in imports])}
     result["db_mb"] = db_path.stat().st_size / 1e6
+    log(f"[{scale}] import preview, 1 % of the rows changed")
+    result["preview"] = measure_preview(scale, runs, folder, db_path)
 
     with Database(db_path, read_only=True) as db:
         as_of = indicators.data_date(db)

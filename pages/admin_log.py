@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import accounts, audit, fmt, spreadsheet
+from relog_data import accounts, audit, fmt, importer, spreadsheet
 from relog_data.access import ROLES
 
 viewer = ui.current_viewer()
@@ -46,3 +46,30 @@ shown = pd.DataFrame({
 ui.table(shown, hide_index=True, width="stretch")
 ui.download("Télécharger le journal (CSV)", spreadsheet.csv_bytes(shown),
             "relog-journal-audit.csv", "text/csv", "journal d'audit (CSV)")
+
+st.subheader("Imports et changements")
+imports = importer.history_table(db)
+if imports.empty:
+    st.caption("Aucun import pour l'instant.")
+else:
+    ui.table(imports, hide_index=True, width="stretch")
+    dates = dict(zip(imports["N°"], imports["Date"]))
+    chosen = st.selectbox("Changements de l'import n°", imports["N°"].tolist(),
+                          key="admin_import_id", format_func=lambda n: f"{n} — {dates[n]}")
+    made = ui.call_module("changes", "import_changes", int(chosen))
+    st.markdown(f"{fmt.integer(len(made))} changement(s) enregistré(s) par cet import "
+                "(une ligne par champ modifié, par ligne nouvelle ou supprimée).")
+    listing = pd.DataFrame({
+        "Feuille": made["sheet"], "Clé": made["key"], "Changement": made["kind"],
+        "Colonne": made["label"], "Ancienne valeur": made["old"],
+        "Nouvelle valeur": made["new"]})
+    ui.table(listing.head(1000), hide_index=True, width="stretch",
+             empty="Aucun changement enregistré pour cet import (imports antérieurs au "
+                   "schéma 6 : non détaillés).")
+    if len(listing) > 1000:
+        st.caption("Les 1 000 premiers changements sont affichés ; la liste complète est dans "
+                   "le fichier à télécharger.")
+    if len(listing):
+        ui.download("Télécharger les changements (CSV)", spreadsheet.csv_bytes(listing),
+                    f"relog-import-{chosen}-changements.csv", "text/csv",
+                    f"changements de l'import n° {chosen} (CSV)")

@@ -63,10 +63,22 @@ if len(need):
         f"{fmt.euros(n['rent_before'])}")
 
 events = ui.call_module("supply", "household_events", household)
-st.markdown("**Chronologie**")
+timeline, corrections = st.columns(2)
+timeline.markdown("**Chronologie**")
 ui.table(pd.DataFrame({
     "Date": [fmt.day(d) for d in events["day"]], "Événement": events["event"],
-    "Détail": events["detail"].fillna("")}), hide_index=True, width="stretch")
+    "Détail": events["detail"].fillna("")}), hide_index=True, width="stretch",
+    container=timeline)
+# What imports changed in this household's data (#17): corrections, not events.
+history = ui.call_module("changes", "household_history", household)
+corrections.markdown("**Historique des modifications**")
+ui.table(pd.DataFrame({
+    "Date": [pd.Timestamp(t).strftime("%d/%m/%Y %H:%M") for t in history["changed_at"]],
+    "Par": history["author"], "Feuille": history["sheet"], "Clé": history["key"],
+    "Colonne": [label or kind for label, kind in zip(history["label"], history["kind"])],
+    "Ancienne valeur": history["old"], "Nouvelle valeur": history["new"],
+}), hide_index=True, width="stretch", container=corrections,
+    empty="Aucune modification enregistrée par un import.")
 
 st.markdown(f"**Reste à charge** (loyer + charges − APL, par mois) : avant "
             f"{fmt.euros(row['rest_to_pay_before'])}, après {fmt.euros(row['rest_to_pay_after'])}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from . import geo, indicators, privacy, release, supply, survey
+from . import changes, geo, indicators, privacy, release, supply, survey
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -45,7 +45,7 @@ PERSONAL_COLUMNS = ("holder_name", "address", "latitude", "longitude")
 # Kinds of result: "reference" (no household data), "aggregate" (counts and
 # shares), "household" (one row per household: never for `elu`).
 MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply,
-           "release": release}
+           "release": release, "changes": changes}
 
 
 class AccessDenied(RelogError):
@@ -172,6 +172,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("supply", "matches"): _HOUSEHOLDS,
     ("supply", "households_list"): _HOUSEHOLDS,
     ("supply", "household_events"): _HOUSEHOLDS,
+    # What imports changed (#17): one household's history (personal values masked
+    # for pseudonymous roles), and one import's changes (administrators only).
+    ("changes", "household_history"): _HOUSEHOLDS,
+    ("changes", "import_changes"): _HOUSEHOLDS,
 }
 
 
@@ -189,8 +193,10 @@ def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwa
         raise AccessDenied("Ce profil ne voit que des agrégats : aucune donnée par ménage.")
     args = tuple(viewer.restrict(a) if isinstance(a, Scope) else a for a in args)
     kwargs = {k: viewer.restrict(v) if isinstance(v, Scope) else v for k, v in kwargs.items()}
-    if (module, function) == ("supply", "household_events"):
+    if (module, function) in (("supply", "household_events"), ("changes", "household_history")):
         _check_household(db, viewer, args[0] if args else kwargs.get("household"))
+    if (module, function) == ("changes", "import_changes") and viewer.role != "admin":
+        raise AccessDenied("Le détail des imports est réservé aux administrateurs.")
     if viewer.role == "elu" and rule.kind == "aggregate":
         # elected officials read the protected release, nothing else
         try:
@@ -214,6 +220,9 @@ def _filter(viewer: Viewer, name: tuple[str, str], rule: Rule, result):
     if name == ("indicators", "scope_options") and viewer.operations is not None:
         keep = (result["kind"] != "operation") | result["code"].isin(viewer.operations)
         return result[keep].reset_index(drop=True)
+    if name[0] == "changes" and not viewer.named:
+        # old and new values of a name, an address or coordinates stay hidden
+        return changes.mask_personal(result, PERSONAL_COLUMNS)
     if isinstance(result, pd.DataFrame) and not viewer.named:
         result = result.drop(columns=[c for c in PERSONAL_COLUMNS if c in result.columns])
         if name == ("geo", "commune_aggregates"):

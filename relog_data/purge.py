@@ -2,10 +2,12 @@
 
 For every operation whose households are all rehoused for good or gone, the
 last of them before the given date: holders' names, destination addresses and
-coordinates are erased. What the indicators need stays: the on-site, QPV and
-INSEE flags computed from the coordinates are first written into the move
-itself, so every indicator keeps its value. The purge is written in the audit
-log; it is a dry run unless `apply` is given.
+coordinates are erased, and so are the values of those fields in the history
+of data changes (its rows stay: they tell when data was corrected). What the
+indicators need stays: the on-site, QPV and INSEE flags computed from the
+coordinates are first written into the move itself, and the status histories
+(pseudonymous) are kept, so every indicator keeps its value at every date. The
+purge is written in the audit log; it is a dry run unless `apply` is given.
 
 Erasing means no copy keeps the data: `apply_to_file` (the command line)
 also deletes the import backups taken before (they hold the erased names and
@@ -60,6 +62,16 @@ def purge(db: Database, closed_before: date, apply: bool = False, actor: str = "
             UPDATE households SET holder_name = NULL
             WHERE building_code IN (SELECT building_code FROM buildings
                                     WHERE list_contains($ops, operation_code))""", {"ops": ops})
+        # The history of data changes (data_changes, #17) may hold the erased
+        # names and addresses: their old and new values go, the rows stay.
+        changes_deleted = cur.execute("""
+            UPDATE data_changes SET old_value = NULL, new_value = NULL
+            WHERE field IN ('holder_name', 'address', 'latitude', 'longitude')
+              AND (old_value IS NOT NULL OR new_value IS NOT NULL)
+              AND household_id IN (
+                SELECT h.household_id FROM households AS h
+                JOIN buildings AS b ON b.building_code = h.building_code
+                WHERE list_contains($ops, b.operation_code))""", {"ops": ops}).fetchall()[0][0]
         now = datetime.now()
         for op in ops:
             cur.execute("INSERT OR REPLACE INTO purges VALUES ($o, $t, $d)",
@@ -67,6 +79,8 @@ def purge(db: Database, closed_before: date, apply: bool = False, actor: str = "
         detail = "; ".join(
             f"{r.operation_code} : {r.names} nom(s), {r.moves_located} adresse(s) de relogement"
             for r in found.itertuples())
+        if changes_deleted:
+            detail += f" ; {changes_deleted} valeur(s) de l'historique des modifications effacée(s)"
         if backups_deleted is not None:
             detail += (f" ; {backups_deleted} copie(s) de sauvegarde antérieure(s) supprimée(s),"
                        " base réécrite")

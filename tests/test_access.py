@@ -62,6 +62,8 @@ CALLS = {
     ("supply", "households_list"): lambda s: (s,),
     ("supply", "household_events"): lambda s: ("VMT-0001",),
     ("release", "publication_dates"): lambda s: (),
+    ("changes", "household_history"): lambda s: ("VMT-0001",),
+    ("changes", "import_changes"): lambda s: (1,),
 }
 
 

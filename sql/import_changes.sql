@@ -1,0 +1,8 @@
+-- The data changes one import made (data_changes, migration 006).
+-- Parameters: $import_id INTEGER.
+SELECT l.imported_at, l.imported_by, c.import_id, c.table_name, c.row_key, c.field,
+       c.old_value, c.new_value, c.change_kind
+FROM data_changes AS c
+JOIN import_log AS l ON l.import_id = c.import_id
+WHERE c.import_id = $import_id
+ORDER BY c.table_name, c.change_kind, c.row_key, c.field NULLS FIRST
