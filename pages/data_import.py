@@ -10,7 +10,9 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import geo, importer, model, spreadsheet
+from pages._import_preview import show_preview
+from pages._import_problems import show_problems
+from relog_data import geo, importer, model
 from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
@@ -90,20 +92,14 @@ def _run(dry_run: bool):
 def _show_report(report) -> None:
     if report.summary:
         ui.table(report.summary_frame(), hide_index=True, width="stretch")
-    problems = report.problems_frame()
-    if len(problems):
-        n_err, n_warn = len(report.errors), len(report.warnings)
-        st.markdown(f"**{n_err} erreur(s), {n_warn} avertissement(s)**")
-        ui.table(problems, hide_index=True, width="stretch")
-        ui.download("Télécharger la liste (CSV)", spreadsheet.csv_bytes(problems),
-                    "relog-controle-import.csv", "text/csv",
-                    "liste des contrôles d'import (CSV)")
+    show_problems(report)  # blocking errors first, then warnings grouped by kind
 
 
 done = st.session_state.pop("import_done", None)
 if done is not None:
     st.success(f"Import réussi. Copie de la base avant import : {done.backup}")
     _show_report(done)
+    show_preview(done, done=True)  # what it changed, field by field
 
 if uploads:
     if st.button("Contrôler les fichiers", type="primary", icon=":material/fact_check:"):
@@ -118,6 +114,8 @@ if uploads:
         else:
             st.success("Contrôle réussi. Voici ce que l'import changerait :")
         _show_report(preview)
+        if not preview.errors:
+            show_preview(preview)  # field by field: ancien → nouveau
         if not preview.errors and st.button("Importer", type="primary",
                                             icon=":material/upload:"):
             report = _run(dry_run=False)
@@ -127,6 +125,9 @@ if uploads:
                     st.session_state.pop(key, None)
                 st.session_state["import_done"] = report
                 st.rerun()
+            elif report is not None and report.no_change:
+                st.info("Aucun changement : le fichier correspond déjà à la base. Rien n'a été "
+                        "écrit (ni copie de sauvegarde, ni ligne d'historique).")
             elif report is not None:
                 st.error("Import refusé : la base n'a pas été modifiée.")
                 _show_report(report)

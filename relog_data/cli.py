@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--landlord", action="append", default=[], metavar="BAILLEUR",
                    help="bailleur des bâtiments d'origine (répétable)")
     p.add_argument("--as-of", type=_iso_date, default=None, metavar="AAAA-MM-JJ",
-                   help="indicateurs à cette date, reconstitués à partir des événements")
+                   help="indicateurs à cette date (avant la date des données : reconstitués "
+                        "à partir des événements)")
 
     p = sub.add_parser("migrate", help="mettre à jour le schéma d'une base existante")
     p.add_argument("--db", type=Path, default=None)
@@ -59,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="append", default=[], metavar="FEUILLE",
                    help="remplacer entièrement cette table (répétable)")
     p.add_argument("--dry-run", action="store_true", help="tout contrôler sans rien écrire")
+
+    p = sub.add_parser("history", help="historique des modifications d'un ménage (imports)")
+    p.add_argument("--household", required=True, metavar="ID", help="identifiant du ménage")
+    p.add_argument("--db", type=Path, default=None)
 
     p = sub.add_parser("export", help="exporter toute la base en classeur .xlsx")
     p.add_argument("out", type=Path, metavar="SORTIE.xlsx")
@@ -210,23 +215,65 @@ def _cmd_import(args) -> int:
     # A dry run works on a private copy: the file itself stays byte for byte as it was.
     with (scratch_copy(path) if args.dry_run else Database(path, read_only=False)) as db:
         report = import_sources(db, sources, replace=tuple(args.replace), dry_run=args.dry_run)
-    for p in report.problems:
+    for p in report.sorted_problems():  # errors first, then by file, sheet, row, column
+        column = p.column and (f"colonne {p.letter} ({p.column})" if p.letter
+                               else f"colonne {p.column}")
         where = " · ".join(x for x in (
-            p.file, p.sheet and f"feuille {p.sheet}", p.row and f"ligne {p.row}",
-            p.column and f"colonne {p.column}", p.value is not None and f"valeur « {p.value} »",
+            p.file, p.sheet and f"feuille {p.sheet}", p.row and f"ligne {p.row}", column,
+            p.value and f"valeur « {p.value} »",
         ) if x)
-        print(f"{p.severity.upper()} : " + (f"{where} : " if where else "") + p.message)
+        print(f"{p.severity.upper()} [{p.kind}] : " + (f"{where} : " if where else "")
+              + p.message + (f" Suggestion : « {p.suggestion} » ?" if p.suggestion else ""))
     if report.unreadable:
         return 2
     if report.errors:
         print(f"Import refusé : {len(report.errors)} erreur(s), la base n'a pas été modifiée.")
         return 1
+    from .changes import preview_lines
+
     print(report.summary_frame().to_string(index=False))
-    if args.dry_run:
-        print("Contrôle terminé sans erreur (--dry-run : rien n'a été écrit).")
+    for line in preview_lines(report.changes, report.summary):
+        print(line)
+    if report.no_change:
+        print("Aucun changement : le fichier correspond déjà à la base ; rien n'a été écrit "
+              "(ni copie de sauvegarde, ni ligne d'historique).")
+    elif args.dry_run:
+        print("Contrôle terminé sans erreur (--dry-run : rien n'a été écrit)."
+              + ("" if report.has_changes else " Aucun changement : le fichier correspond "
+                 "déjà à la base."))
+        if args.replace and any(s.get("deleted") for s in report.summary.values()):
+            print("Attention : avec --replace, les lignes absentes du fichier des feuilles "
+                  "remplacées seront supprimées.")
     else:
         print(f"Import réussi ({len(report.warnings)} avertissement(s)). "
               f"Copie de la base avant import : {report.backup}")
+    return 0
+
+
+def _cmd_history(args) -> int:
+    from .changes import household_history
+
+    path = args.db or default_db_path()
+    with Database(path, read_only=True) as db:
+        known = db.query_text("SELECT count(*) AS n FROM households WHERE household_id = $h",
+                              h=args.household)["n"].iloc[0]
+        history = household_history(db, args.household)
+    if history.empty and not known:
+        print(f"Ménage inconnu : « {args.household} » (ni dans la base, ni dans l'historique "
+              "des imports).", file=sys.stderr)
+        return 1
+    if history.empty:
+        print(f"Ménage {args.household} : aucune modification enregistrée par un import "
+              "(l'historique commence avec la version 6 du schéma).")
+        return 0
+    print(f"Historique des modifications du ménage {args.household} "
+          f"({len(history)} ligne(s), de la plus récente à la plus ancienne) :")
+    for r in history.itertuples(index=False):
+        when = pd.Timestamp(r.changed_at).strftime("%d/%m/%Y %H:%M")
+        what = (f"{r.label} : {r.old} → {r.new}" if r.kind == "modifiée"
+                else f"ligne {r.kind}")
+        print(f"{when} · {r.author} · import n° {r.import_id} · feuille {r.sheet} · "
+              f"{r.key} · {what}")
     return 0
 
 
@@ -402,4 +449,5 @@ def _cmd_audit(args) -> int:
 
 
 _COMMANDS = {"init": _cmd_init, "users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
-             "import": _cmd_import, "export": _cmd_export, "template": _cmd_template}
+             "import": _cmd_import, "export": _cmd_export, "template": _cmd_template,
+             "history": _cmd_history}

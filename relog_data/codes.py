@@ -168,3 +168,29 @@ STATUS_COLOURS: dict[str, str] = {
     "départ autonome": "#CC79A7",
     "autre sortie": "#882255",
 }
+
+# The French title of each list, as the template's « Listes » sheet heads it.
+LIST_TITLES: dict[str, str] = {
+    "intervention_type": "Type d'intervention",
+    "management_mode": "Mode de conduite",
+    "composition": "Composition du ménage",
+    "income_bracket": "Tranche de revenus",
+    "typology": "Typologie",
+    "location_wish": "Souhait de localisation",
+    "specific_need": "Besoin spécifique",
+    "household_status": "Statut du ménage",
+    "offer_response": "Réponse à la proposition",
+    "refusal_reason": "Motif de refus",
+    "move_nature": "Nature du relogement",
+    "housing_type": "Type de parc",
+    "financing": "Financement",
+    "quota": "Contingent",
+    "vacancy_status": "Statut du logement vacant",
+    "contact_type": "Type de contact",
+    "followup_situation": "Situation au suivi",
+    "scale_satisfaction": "Échelle de satisfaction",
+    "scale_yes_no": "Oui / non (enquête)",
+    "scale_yes_no_4": "Oui / plutôt oui / plutôt non / non",
+    "scale_before_after": "Mieux / pareil / moins bien qu'avant",
+    "booleen": "Oui / non",
+}

@@ -21,7 +21,8 @@ MAX_ROWS = 1_048_575  # Excel's last row, minus the header
 _INTRO = (
     "Classeur de suivi du relogement (relog) — une feuille par table du dictionnaire de "
     "données. Les en-têtes sont en français ; une ligne par enregistrement ; laissez vide "
-    "ce qui n'est pas connu. Dates : 31/03/2008 ; montants en euros par mois : 1234,50 ; "
+    "ce qui n'est pas connu. Dates : 31/03/2008 (ou 31 mars 2008, 31.03.2008, 31/03/08) ; "
+    "montants en euros par mois : 1 234,50 ; "
     "oui / non pour les cases à cocher. Les colonnes marquées obligatoires doivent être "
     "remplies. Les listes déroulantes donnent les valeurs permises."
 )
@@ -60,7 +61,8 @@ def _lists_sheet(book, fmt) -> dict[str, str]:
     ranges = {}
     lists = list(codes.ALL_CODE_LISTS) + [codes.CodeList("booleen", ("oui", "non"))]
     for j, code_list in enumerate(lists):
-        sheet.write(0, j, code_list.name, fmt["header"])
+        sheet.write(0, j, codes.LIST_TITLES[code_list.name], fmt["header"])
+        sheet.set_column(j, j, max(14, len(codes.LIST_TITLES[code_list.name]) + 2))
         for i, value in enumerate(code_list.values, start=1):
             sheet.write_string(i, j, value)
         letter = xl_col_to_name(j)

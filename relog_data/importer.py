@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import getpass
 import json
 from dataclasses import dataclass, field
@@ -23,10 +25,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import audit, model
+from . import audit, changes as change_list, model
 from .checks import run_checks_on_cursor
 from .db import Database, owner_only, private_copy, scratch_copy
 from .errors import RelogError
+from .matching import name_key, value_key
 from .parsing import expected_text, match_columns, match_table, parse_column
 from .sources import FileProblem, RawSheet, Source, read_sources
 from .store import typed_frame
@@ -45,9 +48,12 @@ class Problem:
     file: str
     sheet: str
     row: int | None
-    column: str | None
+    column: str | None  # French label, as the template's header row writes it
     value: str | None
     message: str
+    letter: str | None = None  # Excel column letter in the file ("C"; "A + C" for a key)
+    kind: str = ""  # short French label of the kind of problem ("Valeur hors liste")
+    suggestion: str | None = None  # the nearest allowed value: shown, never applied
 
 
 @dataclass
@@ -58,34 +64,66 @@ class ImportReport:
     committed: bool = False
     backup: str | None = None
     unreadable: bool = False  # a file could not be read at all
+    # {(file, sheet): {French column label: Excel letter}}, for the problems' letters
+    letters: dict = field(default_factory=dict, repr=False)
+    # What the import changes (or changed), field by field: relog_data/changes.py
+    # COLUMNS; None until computed (a file that could not be read).
+    changes: pd.DataFrame | None = field(default=None, repr=False)
+    no_change: bool = False  # nothing to write: no backup, no log, « aucun changement »
+    import_id: int | None = None  # the import_log row of a committed import
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
+        """The blocking problems, sorted (see `sorted_problems`)."""
+        return self.sorted_problems([p for p in self.problems if p.severity == ERROR])
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
+        return self.sorted_problems([p for p in self.problems if p.severity == WARNING])
+
+    def sorted_problems(self, problems: list[Problem] | None = None) -> list[Problem]:
+        """Errors before warnings, then by file (in the order given), sheet (in
+        the dictionary's order), Excel row and column."""
+        files = {f.get("name") if isinstance(f, dict) else str(f): i
+                 for i, f in enumerate(self.files)}
+        sheets: dict[str, int] = {}  # sheet name -> rank, matched once per name
+        return sorted(self.problems if problems is None else problems,
+                      key=lambda p: _problem_order(p, files, sheets))
 
     def problems_frame(self) -> pd.DataFrame:
-        """The problems as a table with French headers (for screens and CSV)."""
+        """The problems as a table with French headers (for screens and CSV), sorted."""
         frame = pd.DataFrame(
-            [(p.severity, p.file, p.sheet, p.row, p.column, p.value, p.message)
-             for p in self.problems],
-            columns=["Gravité", "Fichier", "Feuille", "Ligne", "Colonne", "Valeur", "Message"],
+            [(p.severity, p.kind, p.file, p.sheet, p.row, p.letter or "", p.column or "",
+              p.value or "", p.suggestion or "", p.message)
+             for p in self.sorted_problems()],
+            columns=PROBLEM_COLUMNS,
         )
         frame["Ligne"] = frame["Ligne"].astype("Int64")
         return frame
 
+    def groups(self, first: int = 5) -> list[dict]:
+        """The problems grouped by severity and kind, errors first then by size:
+        [{severity, kind, count, problems (the first `first`, sorted), frame
+        (those rows as problems_frame does)}]."""
+        grouped: dict[tuple[str, str], list[Problem]] = {}
+        for p in self.sorted_problems():
+            grouped.setdefault((p.severity, p.kind), []).append(p)
+        out = []
+        for (severity, kind), items in grouped.items():
+            shown = ImportReport(files=self.files, problems=items[:first])
+            out.append({"severity": severity, "kind": kind, "count": len(items),
+                        "problems": items[:first], "frame": shown.problems_frame()})
+        out.sort(key=lambda g: (g["severity"] != ERROR, -g["count"], g["kind"]))
+        return out
+
     def summary_frame(self) -> pd.DataFrame:
-        rows = []
-        for table in model.TABLES:
-            if table.name in self.summary:
-                s = self.summary[table.name]
-                rows.append((table.sheet, s.get("inserted", 0), s.get("updated", 0),
-                             s.get("unchanged", 0), s.get("deleted", 0)))
-        return pd.DataFrame(rows, columns=["Feuille", "Nouvelles lignes", "Lignes modifiées",
-                                           "Lignes inchangées", "Lignes supprimées"])
+        """Per sheet: new, changed (rows and fields), unchanged, deleted rows and
+        rows of the database absent from the file (kept)."""
+        return change_list.sheet_counts(self.changes, self.summary)
+
+    @property
+    def has_changes(self) -> bool:
+        return change_list.has_changes(self.changes)
 
 
 @dataclass
@@ -100,9 +138,78 @@ class _Parsed:
 
 
 # -- step 1-2: read and check the files ------------------------------------------------
-def _problem(report, severity, file, sheet, row, column, value, message):
+PROBLEM_COLUMNS = ["Gravité", "Type", "Fichier", "Feuille", "Ligne", "Colonne (lettre)",
+                   "Colonne", "Valeur", "Suggestion", "Message"]
+SUGGESTION_CUTOFF = 0.75  # difflib ratio: "en recherch" -> "en recherche", not "parti"
+# Kinds of problems raised where no kind is given, recognised by their message.
+_KINDS_BY_MESSAGE = (("Changer ", "Rattachement non modifiable"),
+                     ("Impossible de remplacer", "Remplacement impossible"),
+                     ("Aucune feuille reconnue", "Aucune feuille reconnue"))
+_BAD_KINDS = {"date": "Date non reconnue", "int": "Nombre entier non reconnu",
+              "decimal": "Nombre non reconnu", "bool": "Oui / non non reconnu",
+              "text": "Valeur non reconnue"}
+
+
+def _problem(report, severity, file, sheet, row, column, value, message, *, kind=None,
+             letter=None, suggestion=None):
+    if letter is None and column:
+        letter = _letter_of(report, file, sheet, column)
+    if kind is None:
+        kind = next((k for start, k in _KINDS_BY_MESSAGE if message.startswith(start)), None)
+    if kind is None:
+        kind = ("Fichier illisible" if report.unreadable else
+                "Autre erreur" if severity == ERROR else "Autre avertissement")
     report.problems.append(Problem(severity, file, sheet, row, column,
-                                   None if value is None else str(value), message))
+                                   None if value is None else str(value), message,
+                                   letter, kind, suggestion))
+
+
+def _letter_of(report, file, sheet, column: str) -> str | None:
+    """The Excel letter(s) of a column label in a file's sheet ("A + C" for a key)."""
+    letters = report.letters.get((file, sheet))
+    if not letters:
+        return None
+    parts = [letters.get(part) for part in column.split(" + ")]
+    return None if None in parts else " + ".join(parts)
+
+
+def _letter_index(letter: str | None) -> int:
+    if not letter:
+        return -1
+    index = 0
+    for ch in letter.split(" + ")[0]:
+        index = index * 26 + ord(ch) - ord("A") + 1
+    return index
+
+
+_SHEET_ORDER = {t.sheet: i for i, t in enumerate(model.TABLES)}
+
+
+def _problem_order(p: Problem, files: dict, sheets: dict) -> tuple:
+    sheet = sheets.get(p.sheet)
+    if sheet is None:
+        table = match_table(p.sheet) if p.sheet else None
+        sheet = sheets[p.sheet] = (-1 if not p.sheet else _SHEET_ORDER[table.sheet]
+                                   if table is not None else len(_SHEET_ORDER))
+    # a member of an archive ("lot.zip/menages.csv") comes where its archive was given
+    file = -1 if not p.file else files.get(p.file, files.get(p.file.split("/")[0], len(files)))
+    return (p.severity != ERROR, file, p.file, sheet, p.sheet, p.row or 0,
+            _letter_index(p.letter), p.column or "")
+
+
+def nearest(value, allowed, key=value_key) -> str | None:
+    """The allowed value nearest to `value` (compared on their matching keys),
+    or None when none is near enough. A suggestion, never an automatic fix."""
+    return _nearest(str(value), tuple(allowed), key)
+
+
+@functools.lru_cache(maxsize=4096)  # a typo repeated on many rows is looked up once
+def _nearest(value: str, allowed: tuple, key) -> str | None:
+    keys = {}
+    for candidate in allowed:
+        keys.setdefault(key(candidate), candidate)
+    found = difflib.get_close_matches(key(value), list(keys), n=1, cutoff=SUGGESTION_CUTOFF)
+    return keys[found[0]] if found else None
 
 
 def _show(value) -> str:
@@ -111,27 +218,62 @@ def _show(value) -> str:
     return str(value)
 
 
+def _column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the Excel letter of a 0-based column index."""
+    letter = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letter = chr(ord("A") + rest) + letter
+    return letter
+
+
 def _parse_sheets(sheets: list[RawSheet], report: ImportReport) -> dict[str, _Parsed]:
     grouped: dict[str, list[tuple[RawSheet, dict[str, int]]]] = {}
     for raw in sheets:
         table = match_table(raw.sheet)
         if table is None:
             if raw.sheet.replace(" ", "").replace("-", "").lower() not in IGNORED_SHEETS:
+                near = nearest(raw.sheet, [t.sheet for t in model.TABLES], key=name_key)
                 _problem(report, WARNING, raw.file, raw.sheet, None, None, None,
                          f"Feuille « {raw.sheet} » inconnue : ignorée. Feuilles attendues : "
-                         + ", ".join(t.sheet for t in model.TABLES) + ".")
+                         + ", ".join(t.sheet for t in model.TABLES) + ".",
+                         kind="Feuille inconnue", suggestion=near)
             continue
         found, unknown, duplicated = match_columns(table, raw.header)
+        report.letters[(raw.file, raw.sheet)] = {
+            table.column(name).french: _column_letter(index) for name, index in found.items()}
+        positions: dict[str, list[int]] = {}
+        for index, title in enumerate(raw.header):
+            positions.setdefault(title, []).append(index)
+        missing = [c for c in table.columns if c.required and c.name not in found]
+        guesses = {}  # unknown header -> the dictionary column it probably means
         for title in unknown:
+            near = nearest(title, [c.french for c in table.columns if c.name not in found],
+                           key=name_key)
+            guesses[title] = near
             _problem(report, WARNING, raw.file, raw.sheet, 1, title, None,
-                     f"Colonne « {title} » inconnue : ignorée.")
+                     f"Colonne « {title} » inconnue : ignorée."
+                     + (f" Renommez-la « {near} » si c'est bien elle." if near else ""),
+                     kind="Colonne inconnue", letter=_column_letter(positions[title][0]),
+                     suggestion=near)
         for title in duplicated:
             _problem(report, ERROR, raw.file, raw.sheet, 1, title, None,
-                     f"La colonne « {title} » apparaît deux fois.")
-        missing = [c for c in table.columns if c.required and c.name not in found]
+                     f"La colonne « {title} » apparaît deux fois : gardez-en une seule.",
+                     kind="Colonne en double", letter=_column_letter(positions[title][-1]))
+        free = _column_letter(len(raw.header))
         for col in missing:
+            where = next((t for t, near in guesses.items() if near == col.french), None)
+            hint = (f" La colonne « {where} » (colonne {_column_letter(positions[where][0])}) "
+                    f"est peut-être celle-ci : renommez-la « {col.french} »." if where else "")
+            template = _column_letter([c.name for c in table.columns].index(col.name))
             _problem(report, ERROR, raw.file, raw.sheet, 1, col.french, None,
-                     f"Colonne obligatoire absente : « {col.french} ».")
+                     f"Colonne obligatoire absente : « {col.french} ». Ajoutez-la à la ligne "
+                     f"d'en-tête de la feuille « {raw.sheet} », par exemple en colonne {free} "
+                     f"(la première libre ; colonne {template} dans le modèle, l'ordre des "
+                     f"colonnes est libre), puis remplissez-la.{hint}",
+                     kind="Colonne obligatoire absente", letter=free,
+                     suggestion=col.french if where else None)
         if missing or duplicated:
             continue
         grouped.setdefault(table.name, []).append((raw, found))
@@ -144,6 +286,8 @@ def _parse_sheets(sheets: list[RawSheet], report: ImportReport) -> dict[str, _Pa
 
 
 def _parse_table(table: model.Table, parts, report: ImportReport) -> _Parsed:
+    from operator import itemgetter
+
     present = [c.name for c in table.columns if any(c.name in found for _, found in parts)]
     files, sheets, rows, raw_cols = [], [], [], {name: [] for name in present}
     for raw, found in parts:
@@ -151,43 +295,64 @@ def _parse_table(table: model.Table, parts, report: ImportReport) -> _Parsed:
         files.extend([raw.file] * n)
         sheets.extend([raw.sheet] * n)
         rows.extend(raw.row_numbers)
+        width = max(found.values(), default=-1) + 1
+        # the usual case, every row as wide as the header: a column in one C-level pass
+        whole = not raw.rows or min(map(len, raw.rows)) >= width
         for name in present:
             index = found.get(name)
-            raw_cols[name].extend(
-                [r[index] if index is not None and index < len(r) else None for r in raw.rows]
-            )
+            if index is None:
+                raw_cols[name].extend([None] * n)
+            elif whole:
+                raw_cols[name].extend(map(itemgetter(index), raw.rows))
+            else:
+                raw_cols[name].extend([r[index] if index < len(r) else None for r in raw.rows])
     n = len(rows)
     valid = np.ones(n, dtype=bool)
     records: dict[str, list] = {}
 
-    def flag(mask, col, message_for):
+    def flag(mask, col, message_for, kind, notes=None, suggest=None, severity=ERROR):
+        """A problem per row of the mask; a parser's note, when there is one, gives
+        the row's own kind and message."""
         for i in np.flatnonzero(mask):
-            valid[i] = False
+            if severity == ERROR:
+                valid[i] = False
             value = raw_cols[col.name][i]
-            _problem(report, ERROR, files[i], sheets[i], rows[i], col.french,
-                     None if value is None else _show(value), message_for(value))
+            note = notes[i] if notes is not None else None
+            _problem(report, severity, files[i], sheets[i], rows[i], col.french,
+                     None if value is None else _show(value),
+                     note.message if note is not None else message_for(value),
+                     kind=note.kind if note is not None else kind,
+                     suggestion=suggest(value) if suggest is not None else None)
 
     for col in table.columns:
         if col.name not in present:
             continue
-        values, blank, bad = parse_column(col, raw_cols[col.name])
+        values, blank, bad, notes = parse_column(col, raw_cols[col.name])
         records[col.name] = values
         if col.kind == "code":
             flag(bad, col, lambda v, c=col: f"Valeur « {_show(v)} » inconnue pour "
-                 f"« {c.french} » : attendu {expected_text(c)}.")
+                 f"« {c.french} » : attendu {expected_text(c)}.", "Valeur hors liste",
+                 suggest=lambda v, c=col: nearest(_show(v), c.codes.values))
         else:
-            flag(bad, col, lambda v, c=col: f"« {_show(v)} » n'est pas {expected_text(c)}.")
+            kind = ("Code INSEE non reconnu" if col.name == "insee_code"
+                    else _BAD_KINDS[col.kind])
+            flag(bad, col, lambda v, c=col: f"« {_show(v)} » n'est pas {expected_text(c)}.",
+                 kind, notes=notes)
+        if any(notes):  # cells read with an assumption (a date without a day): warnings
+            approximate = np.fromiter((x is not None for x in notes), bool, n) & ~bad
+            flag(approximate, col, None, None, notes=notes, severity=WARNING)
         if col.required:
-            flag(blank, col, lambda v, c=col: f"Valeur obligatoire manquante : « {c.french} ».")
+            flag(blank, col, lambda v, c=col: f"Valeur obligatoire manquante : « {c.french} ».",
+                 "Valeur obligatoire manquante")
         if col.minimum is not None or col.maximum is not None:
             numbers = np.array([np.nan if v is None else float(v) for v in values])
             with np.errstate(invalid="ignore"):
                 low = numbers < col.minimum if col.minimum is not None else np.zeros(n, bool)
                 high = numbers > col.maximum if col.maximum is not None else np.zeros(n, bool)
             flag(low, col, lambda v, c=col: f"« {c.french} » doit être au moins "
-                 f"{_show(float(c.minimum))} (valeur : {_show(v)}).")
+                 f"{_show(float(c.minimum))} (valeur : {_show(v)}).", "Valeur hors limites")
             flag(high, col, lambda v, c=col: f"« {c.french} » doit être au plus "
-                 f"{_show(float(c.maximum))} (valeur : {_show(v)}).")
+                 f"{_show(float(c.maximum))} (valeur : {_show(v)}).", "Valeur hors limites")
 
     full = {c.name: records.get(c.name, [None] * n) for c in table.columns}
     frame = typed_frame(table, pd.DataFrame(
@@ -218,7 +383,8 @@ def _check_dates(table, frame, files, sheets, rows, valid, report):
         for i in np.flatnonzero(wrong):
             valid[i] = False
             _problem(report, ERROR, files[i], sheets[i], rows[i], col.french,
-                     frame[end].iloc[i].strftime("%d/%m/%Y"), message)
+                     frame[end].iloc[i].strftime("%d/%m/%Y"), message,
+                     kind="Dates dans le désordre")
 
 
 def _key_text(frame: pd.DataFrame, key: tuple[str, ...], i: int) -> str:
@@ -246,7 +412,8 @@ def _check_duplicates(table, frame, files, sheets, rows, valid, report):
         where = f"ligne {rows[j]}" if j is not None else "plus haut"
         _problem(report, ERROR, files[i], sheets[i], rows[i],
                  " + ".join(table.column(c).french for c in key), _key_text(frame, table.key, i),
-                 f"Clé en double : déjà présente {where} de « {sheets[j] if j is not None else ''} ».")
+                 f"Clé en double : déjà présente {where} de « {sheets[j] if j is not None else ''} ».",
+                 kind="Clé en double")
 
 
 # -- references -------------------------------------------------------------------------
@@ -266,31 +433,51 @@ def _norm_key(value):
     return value
 
 
-def _key_values(series: pd.Series) -> list:
-    """Key values comparable with the database's (text needs no conversion)."""
-    if pd.api.types.is_string_dtype(series.dtype):
-        return series.tolist()
-    return series.map(_norm_key).tolist()
-
-
-def _unresolved(frame: pd.DataFrame, columns, file_valid: set, file_invalid: set,
-                db_keys: set):
-    """Row positions whose reference may be unresolved: for a one-column text
-    reference, the rows found in the file or the database are skipped in one
-    vectorised test (a big import names hundreds of thousands of them)."""
-    if len(columns) == 1 and pd.api.types.is_string_dtype(frame[columns[0]].dtype):
-        series = frame[columns[0]]
-        valid = {k[0] for k in file_valid}
-        known = {k[0] for k in db_keys} - {k[0] for k in file_invalid}
-        done = series.isna() | series.isin(valid) | series.isin(known)
-        return np.flatnonzero(~done.to_numpy())
-    return range(len(frame))
+def _key_values(frame: pd.DataFrame, columns) -> tuple[np.ndarray, list[tuple]]:
+    """(codes, keys) of some columns: the distinct key tuples, normalised to
+    compare with the database's (_norm_key; a missing value is None), and per
+    row the position of its key among them. Each distinct value is normalised
+    once: a big import names hundreds of thousands of rows, far fewer keys."""
+    n = len(frame)
+    per_column = []
+    combined = None
+    for name in columns:
+        codes, uniques = pd.factorize(frame[name])  # missing values are not among uniques
+        if pd.api.types.is_string_dtype(frame[name].dtype):  # text needs no conversion
+            values = np.asarray(uniques, dtype=object).tolist()
+        else:
+            values = [_norm_key(v) for v in uniques]
+        values.append(None)  # factorize's -1: a missing value
+        codes = np.where(codes < 0, len(values) - 1, codes).astype(np.int64)
+        per_column.append((codes, values))
+        if combined is None:
+            combined = codes
+        else:  # renumbered at each column: the numbers stay below n * width
+            combined, _ = pd.factorize(combined * len(values) + codes)
+            combined = combined.astype(np.int64)
+    if len(per_column) == 1:
+        codes, values = per_column[0]
+        return codes, [(v,) for v in values]
+    codes, distinct = pd.factorize(combined)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each key
+    keys = [tuple(values[c[i]] for c, values in per_column) for i in first.tolist()]
+    return codes, keys
 
 
 def _check_references(parsed: dict[str, _Parsed], cur, replaced: set[str], report) -> None:
     """A reference must name a row of the file (valid or not) or of the database.
     Rows naming an invalid row of the file are set aside silently: that row's
-    own error explains them."""
+    own error explains them. Each distinct key is looked up once."""
+    cache: dict[tuple, tuple[np.ndarray, list[tuple]]] = {}
+    database: dict[tuple, set[tuple]] = {}  # keys of the database's tables
+
+    def keys_of(item: _Parsed, columns) -> tuple[np.ndarray, list[tuple]]:
+        at = (item.table.name, tuple(columns))
+        if at not in cache:  # the frames do not change here, only `valid`
+            cache[at] = _key_values(item.frame, columns)
+        return cache[at]
+
     for table in model.TABLES:
         item = parsed.get(table.name)
         if item is None:
@@ -299,28 +486,38 @@ def _check_references(parsed: dict[str, _Parsed], cur, replaced: set[str], repor
             if not all(c in item.present for c in ref.columns):
                 continue
             target = model.TABLES_BY_NAME[ref.table]
-            db_keys = set() if ref.table in replaced else _existing_keys(cur, target, ref.target)
+            if ref.table in replaced:
+                db_keys = set()
+            else:  # nothing is written during the check: each target is read once
+                at = (ref.table, tuple(ref.target))
+                if at not in database:
+                    database[at] = _existing_keys(cur, target, ref.target)
+                db_keys = database[at]
             file_valid, file_invalid = set(), set()
             other = parsed.get(ref.table)
             if other is not None and all(c in other.present for c in ref.target):
-                keys = list(zip(*(_key_values(other.frame[c]) for c in ref.target)))
-                for k, ok in zip(keys, other.valid):
-                    (file_valid if ok else file_invalid).add(k)
-            values = list(zip(*(_key_values(item.frame[c]) for c in ref.columns)))
-            for i in _unresolved(item.frame, ref.columns, file_valid, file_invalid, db_keys):
-                k = values[i]
+                codes, keys = keys_of(other, ref.target)
+                ok = np.bincount(codes[other.valid], minlength=len(keys)) > 0
+                ko = np.bincount(codes[~other.valid], minlength=len(keys)) > 0
+                file_valid = {k for k, yes in zip(keys, ok.tolist()) if yes}
+                file_invalid = {k for k, yes in zip(keys, ko.tolist()) if yes}
+            codes, keys = keys_of(item, ref.columns)
+            status = np.zeros(len(keys), dtype=np.int8)  # 1: set aside silently, 2: unknown
+            for j, k in enumerate(keys):
                 if any(v is None or v is pd.NA or v != v for v in k):
                     continue  # an empty reference (an optional one, or the phase of a building)
                 if k in file_valid or (k in db_keys and k not in file_invalid):
                     continue
-                item.valid[i] = False
-                if k in file_invalid:
-                    continue
+                status[j] = 1 if k in file_invalid else 2
+            per_row = status[codes]
+            item.valid[per_row > 0] = False
+            for i in np.flatnonzero(per_row == 2).tolist():
+                k = keys[codes[i]]
                 shown = " / ".join(_show(v) for v in k)
                 _problem(report, ERROR, item.files[i], item.sheets[i], item.rows[i],
                          " + ".join(item.table.column(c).french for c in ref.columns), shown,
                          f"Référence inconnue : « {shown} » n'existe ni dans le fichier ni dans "
-                         f"la base (feuille « {target.sheet} »).")
+                         f"la base (feuille « {target.sheet} »).", kind="Référence inconnue")
     # cascade: rows referring to rows set aside are set aside too
     changed = True
     while changed:
@@ -334,15 +531,16 @@ def _check_references(parsed: dict[str, _Parsed], cur, replaced: set[str], repor
                 if other is None or not all(c in item.present for c in ref.columns) or \
                         not all(c in other.present for c in ref.target):
                     continue
-                bad = set(zip(*(other.frame.loc[~other.valid, c].map(_norm_key)
-                                for c in ref.target)))
+                other_codes, other_keys = keys_of(other, ref.target)
+                bad = {other_keys[j] for j in np.unique(other_codes[~other.valid]).tolist()}
                 if not bad:
                     continue
-                keys = list(zip(*(item.frame[c].map(_norm_key) for c in ref.columns)))
-                for i, k in enumerate(keys):
-                    if item.valid[i] and k in bad:
-                        item.valid[i] = False
-                        changed = True
+                codes, keys = keys_of(item, ref.columns)
+                named = np.fromiter((k in bad for k in keys), dtype=bool, count=len(keys))
+                hit = item.valid & named[codes]
+                if hit.any():
+                    item.valid[hit] = False
+                    changed = True
 
 
 # -- step 3: the database -----------------------------------------------------------------
@@ -471,8 +669,9 @@ def _map_checks(checks: pd.DataFrame, parsed: dict[str, _Parsed], report) -> Non
             file, sheet, row = item.files[i], item.sheets[i], item.rows[i]
         else:
             file, sheet, row = "(base existante)", rec.sheet, None
+        rule = str(getattr(rec, "rule", "") or "")
         _problem(report, rec.severity, file, sheet, row, rec.column_name, rec.value,
-                 rec.message)
+                 rec.message, kind=rule[:1].upper() + rule[1:] or None)
 
 
 def backup(db: Database) -> Path:
@@ -535,11 +734,64 @@ def import_sources(
                  "d'une table du dictionnaire (" + ", ".join(t.sheet for t in model.TABLES) + ").")
         return report
 
-    saved = None if dry_run else backup(db)
+    login = user or audit.cli_login()
+    problems_before = list(report.problems)
+    valid_before = {name: item.valid.copy() for name, item in parsed.items()}
+
+    def compare(cur) -> dict:
+        """The changes, field by field, before any write (report.changes)."""
+        items = {name: (item.frame.loc[item.valid], item.present)
+                 for name, item in parsed.items()}
+        report.changes, counts = change_list.compute(cur, items, replaced)
+        return counts
+
+    had_errors = bool(report.errors)
+    known = None  # the changes found by the first pass, when the file has no error
+    if not dry_run and not had_errors:
+        # First what would change, by queries only, rolled back: the backup is
+        # taken only when something changes, before the writing transaction. Rows
+        # identical to the database's need no reference check: their references
+        # were checked when they were written.
+        try:
+            with db.writer() as cur:
+                step(0.5, "Comparaison avec la base")
+                counts = compare(cur)
+                if report.has_changes:
+                    raise _Rollback()
+                for name, count in counts.items():  # nothing to write
+                    report.summary[name] = {"inserted": 0, "updated": 0,
+                                            "unchanged": count["unchanged"], "deleted": 0}
+                step(0.8, "Contrôle de cohérence")
+                try:
+                    _map_checks(run_checks_on_cursor(cur), parsed, report)
+                except _Refused:
+                    pass
+                if report.errors:
+                    raise _Rollback()
+                audit.record(cur, "import", _audit_detail(report), login=login)
+        except _Rollback:
+            had_errors = bool(report.errors)
+            known = None if had_errors else report.changes
+            report.problems[:] = problems_before  # the writing pass finds them again
+            report.summary.clear()
+            report.changes = None
+            for name, item in parsed.items():
+                item.valid[:] = valid_before[name]
+        else:
+            report.no_change = True
+            step(1.0, "Terminé")
+            return report
+
+    saved = None if dry_run or had_errors else backup(db)
     try:
         with db.writer() as cur:
             step(0.5, "Contrôle des références")
             _check_references(parsed, cur, replaced, report)
+            step(0.55, "Comparaison avec la base")
+            if known is not None and not report.errors:
+                report.changes = known  # same rows, same database: the first pass's
+            else:
+                compare(cur)
             try:
                 step(0.6, "Écriture (transaction)")
                 deleted = _replace(cur, parsed, sorted(replaced), report) if replaced else {}
@@ -562,14 +814,19 @@ def import_sources(
                 pass
             if report.errors or dry_run:
                 raise _Rollback()
-            cur.execute(
+            if not report.has_changes:  # the database changed between the two passes
+                report.no_change = True
+                raise _Quiet()
+            report.import_id = cur.execute(
                 "INSERT INTO import_log (imported_at, imported_by, files, summary) "
-                "VALUES ($at, $by, $files, $summary)",
+                "VALUES ($at, $by, $files, $summary) RETURNING import_id",
                 {"at": datetime.now(), "by": user or _current_user(),
                  "files": json.dumps(report.files, ensure_ascii=False),
-                 "summary": json.dumps(report.summary, ensure_ascii=False)})
-            audit.record(cur, "import", _audit_detail(report), login=user or audit.cli_login())
-    except _Rollback:
+                 "summary": json.dumps(report.summary, ensure_ascii=False)}).fetchall()[0][0]
+            step(0.9, "Historique des modifications")
+            change_list.store(cur, report.import_id, report.changes)
+            audit.record(cur, "import", _audit_detail(report), login=login)
+    except (_Rollback, _Quiet):
         if saved is not None:
             saved.unlink()
         step(1.0, "Terminé")
@@ -588,12 +845,18 @@ def _audit_detail(report: ImportReport) -> str:
     files = ", ".join(str(f.get("name", f)) if isinstance(f, dict) else str(f) for f in report.files)
     counts = ", ".join(
         f"{table} +{s.get('inserted', 0)}/~{s.get('updated', 0)}"
-        for table, s in report.summary.items() if s.get("inserted") or s.get("updated"))
+        + (f"/-{s['deleted']}" if s.get("deleted") else "")
+        for table, s in report.summary.items()
+        if s.get("inserted") or s.get("updated") or s.get("deleted"))
     return f"{files} : {counts or 'aucun changement'}"
 
 
 class _Rollback(Exception):
     """Leave the writer's transaction without writing anything."""
+
+
+class _Quiet(Exception):
+    """Nothing to change after all: leave the transaction, commit nothing."""
 
 
 def _current_user() -> str | None:

@@ -74,7 +74,7 @@ def test_export_then_import_reproduces_the_demo(demo_db, empty_db, tmp_path):
 def test_importing_twice_changes_nothing(db, tmp_path):
     out = export_workbook(db, tmp_path / "export.xlsx")
     report = import_sources(db, sources_from_paths([out]))
-    assert report.committed
+    assert report.no_change and not report.committed  # quiet: nothing written (#17)
     assert all(s["inserted"] == 0 and s["updated"] == 0 for s in report.summary.values())
     before = snapshot(db)
     again = import_sources(db, sources_from_paths([out]))
@@ -367,7 +367,7 @@ def test_folder_and_zip_of_csv(db, tmp_path):
     assert report.committed
     archive = shutil.make_archive(str(tmp_path / "lot"), "zip", folder)
     again = import_sources(db, sources_from_paths([archive]))
-    assert again.committed
+    assert again.no_change and not again.errors  # read, checked, nothing to write
     assert again.summary["households"]["unchanged"] == 1
 
 
@@ -465,7 +465,8 @@ def test_cli_import_exit_codes(small_db_path, tmp_path):
     assert "suivis" in ok.stdout and "Import réussi" in ok.stdout
     refused = cli("import", str(bad), "--db", str(path))
     assert refused.returncode == 1
-    assert "ERREUR : menages.csv · feuille menages · ligne 2 · colonne nb_personnes" in refused.stdout
+    assert ("ERREUR [Nombre entier non reconnu] : menages.csv · feuille menages · ligne 2 · "
+            "colonne C (nb_personnes) · valeur « zéro »") in refused.stdout
     missing = cli("import", str(tmp_path / "absent.csv"), "--db", str(path))
     assert missing.returncode == 2 and "introuvable" in missing.stderr
     fake = tmp_path / "faux.xlsx"
@@ -518,5 +519,6 @@ def test_cli_export_and_template(demo_db_path, tmp_path):
 def test_empty_template_imports_nothing(empty_db, tmp_path):
     out = write_template(tmp_path / "modele.xlsx")
     report = import_sources(empty_db, sources_from_paths([out]))
-    assert report.committed, report.problems_frame().to_string()
+    assert report.no_change and not report.errors, report.problems_frame().to_string()
     assert all(s["inserted"] == 0 for s in report.summary.values())
+    assert empty_db.query_text("SELECT count(*) AS n FROM import_log")["n"][0] == 0

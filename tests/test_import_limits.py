@@ -501,7 +501,7 @@ def test_dates_outside_1900_2100_are_refused_with_where_they_are(writable_small_
 
 def test_date_bounds_in_parsing():
     column = model.TABLES_BY_NAME["households"].column("diagnosis_date")
-    values, _, bad = parse_column(column, ["01/01/1900", "31/12/2100", "2101-01-01",
+    values, _, bad, _ = parse_column(column, ["01/01/1900", "31/12/2100", "2101-01-01",
                                            "1899-12-31", 2, 73_415, 73_416])
     assert values[:2] == [DATE_MIN, DATE_MAX] and values[5] == DATE_MAX
     assert bad.tolist() == [False, False, True, True, True, False, True]
