@@ -17,9 +17,12 @@ def test_benchmark_smoke_at_small_scale(tmp_path):
     assert result["rows"]["operations"] == 5  # every operation of the demo, in proportion
     assert result["baseline"]["same_values"], result["baseline"]["mismatches"]
     assert result["import"]["seconds"]["median"] > 0 and result["db_mb"] > 0
+    assert result["preview"]["seconds"]["median"] > 0  # import preview, 1 % changed (#17)
+    assert result["preview"]["changed_rows"] > 0
     assert result["map"]["mode"] == "points" and result["map"]["point_map_bytes"] > 10_000
     assert set(result["pages"]) >= {"summary", "map_view", "households"}
     assert all(p["cold"]["median"] > 0 and p["warm"]["median"] > 0
                for p in result["pages"].values())
     text = (tmp_path / "RESULTS.md").read_text()
     assert "| Mêmes valeurs | oui |" in text
+    assert "| Aperçu d'import, 1 % des lignes modifiées (s) |" in text
