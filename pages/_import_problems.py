@@ -18,11 +18,23 @@ def _plural(n: int, word: str) -> str:
     return f"{fmt.integer(n)} {word}{'s' if n > 1 else ''}"
 
 
+# On screen, what to fix comes first: where, the value, the suggestion, the message.
+SCREEN_ORDER = ["Feuille", "Ligne", "Colonne (lettre)", "Colonne", "Valeur", "Suggestion",
+                "Message", "Type", "Fichier"]
+
+
+def _screen(frame, single_file: bool):
+    columns = [c for c in SCREEN_ORDER if c in frame.columns
+               and not (single_file and c == "Fichier")]
+    return frame[columns]
+
+
 def show_problems(report: ImportReport) -> None:
     problems = report.problems_frame()
     if not len(problems):
         return
     errors, warnings = report.errors, report.warnings
+    single = problems["Fichier"].nunique() <= 1
     st.markdown(f"**{_plural(len(errors), 'erreur')} bloquante{'s' if len(errors) > 1 else ''}, "
                 f"{_plural(len(warnings), 'avertissement')}**")
     if errors:
@@ -31,15 +43,15 @@ def show_problems(report: ImportReport) -> None:
                    "valeur permise la plus proche : vérifiez-la, elle n'est jamais appliquée "
                    "d'office.")
         frame = ImportReport(files=report.files, problems=errors).problems_frame()
-        ui.table(frame.drop(columns=["Gravité"]), hide_index=True, width="stretch")
+        ui.table(_screen(frame, single), hide_index=True, width="stretch")
     groups = [g for g in report.groups(first=FIRST_ROWS) if g["severity"] == WARNING]
     if groups:
         st.markdown("##### Avertissements (l'import reste possible)")
         for group in groups:
             count = group["count"]
             with st.expander(f"{group['kind']} — {_plural(count, 'ligne')}"):
-                ui.table(group["frame"].drop(columns=["Gravité", "Type"]), hide_index=True,
-                         width="stretch")
+                ui.table(_screen(group["frame"].drop(columns=["Type"]), single),
+                         hide_index=True, width="stretch")
                 if count > FIRST_ROWS:
                     st.caption(f"Les {fmt.integer(FIRST_ROWS)} premières lignes sur "
                                f"{fmt.integer(count)} : la liste complète est dans le CSV.")

@@ -90,7 +90,7 @@ def _run(dry_run: bool):
 
 
 def _show_report(report) -> None:
-    if report.summary:
+    if report.summary and not report.errors:  # with errors, nothing would be written
         ui.table(report.summary_frame(), hide_index=True, width="stretch")
     show_problems(report)  # blocking errors first, then warnings grouped by kind
 

@@ -337,16 +337,16 @@ def sheet_counts(changes: pd.DataFrame | None, summary: dict) -> pd.DataFrame:
                 else pd.DataFrame(columns=COLUMNS))
         rows.append({
             "Feuille": table.sheet,
-            "Nouvelles lignes": int(s.get("inserted", 0)),
-            "Lignes modifiées": int(s.get("updated", 0)),
+            "Nouvelles": int(s.get("inserted", 0)),
+            "Modifiées": int(s.get("updated", 0)),
             "Champs modifiés": int((part["kind"] == CHANGED).sum()),
-            "Lignes inchangées": int(s.get("unchanged", 0)),
-            "Lignes supprimées": int(s.get("deleted", 0)),
-            "Absentes du fichier (conservées)": int((part["kind"] == ABSENT).sum()),
+            "Inchangées": int(s.get("unchanged", 0)),
+            "Supprimées": int(s.get("deleted", 0)),
+            "Absentes (conservées)": int((part["kind"] == ABSENT).sum()),
         })
-    return pd.DataFrame(rows, columns=["Feuille", "Nouvelles lignes", "Lignes modifiées",
-                                       "Champs modifiés", "Lignes inchangées",
-                                       "Lignes supprimées", "Absentes du fichier (conservées)"])
+    return pd.DataFrame(rows, columns=["Feuille", "Nouvelles", "Modifiées",
+                                       "Champs modifiés", "Inchangées",
+                                       "Supprimées", "Absentes (conservées)"])
 
 
 def french_list(changes: pd.DataFrame) -> pd.DataFrame:

@@ -79,8 +79,8 @@ def test_preview_lists_exactly_the_changed_fields_new_and_absent_rows(db):
     assert set(menages["kind"]) == {"modifiée", "nouvelle", "absente du fichier"}
     assert set(report.changes["table"]) == {"households"}  # only the sheet in the file
     counts = report.summary_frame().set_index("Feuille").loc["menages"]
-    assert (counts["Nouvelles lignes"], counts["Lignes modifiées"], counts["Champs modifiés"],
-            counts["Lignes inchangées"], counts["Absentes du fichier (conservées)"]) == \
+    assert (counts["Nouvelles"], counts["Modifiées"], counts["Champs modifiés"],
+            counts["Inchangées"], counts["Absentes (conservées)"]) == \
         (1, 2, 3, 0, 1)
     # nothing written by the preview
     assert (count(db, "data_changes"), count(db, "import_log"), len(backups(db))) == before
