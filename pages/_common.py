@@ -513,3 +513,26 @@ def upload_note(types: list[str], container=None) -> None:
     kinds = ", ".join(f".{t}" for t in types)
     (container or st).caption(f"Formats acceptés : {kinds} — {fmt.integer(MAX_UPLOAD_MB)} Mo "
                               "au plus par fichier.")
+
+
+# -- from a figure to its households (#18) ---------------------------------------------------------
+HOUSEHOLDS_PAGE = "pages/households.py"  # url_path « menages » (pages/_access.py)
+
+
+def to_households(key: str, count=None, what: str = "", container=None) -> bool:
+    """A link to the Ménages page listing exactly the households a figure counts
+    (`?filtre=KEY`, relog_data/household_filters.py); the scope travels in the
+    session and in the address the sidebar writes. Nothing for elected officials
+    (no household list at all) nor for an empty figure. True when shown."""
+    from relog_data.household_filters import PARAM
+
+    if not current_viewer().household_level:
+        return False
+    if count is not None and (fmt.is_missing(count) or int(count) == 0):
+        return False
+    label = ("Voir les ménages" if count is None else
+             f"Voir {'le ménage' if int(count) == 1 else f'les {fmt.integer(count)} ménages'}")
+    label += f" {what}" if what else ""
+    (container or st).page_link(HOUSEHOLDS_PAGE, label=label, icon=":material/group:",
+                                query_params={PARAM: key})
+    return True

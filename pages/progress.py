@@ -16,6 +16,7 @@ from pages import _common as ui
 from relog_data import charts, fmt, indicators, privacy
 from relog_data.codes import STATUS_COLOURS
 from relog_data.glossary import help_text, link, plain
+from relog_data.household_filters import IDLE_DAYS
 
 viewer = ui.current_viewer()
 ELU = viewer.role == "elu"
@@ -35,12 +36,14 @@ ui.require_households(now["households_total"])
 household_level = viewer.household_level
 
 cols = st.columns(5)
-for col, (label, key, term) in zip(cols, [
-        ("Relogés", "rehoused", "reloge"),
-        ("Sorties", "exits", "sortie_sans_relogement"),
-        ("Relogés provisoires", "temporary", "reloge_provisoire"),
-        ("Encore dans les bâtiments", "still_in_building", "encore_dans_batiment"),
-        ("Restant à reloger", "remaining", "a_reloger")]):
+# (label, kpis column, glossary term, the households behind it: household_filters key)
+for col, (label, key, term, households) in zip(cols, [
+        ("Relogés", "rehoused", "reloge", "reloges"),
+        ("Sorties", "exits", "sortie_sans_relogement", "sorties"),
+        ("Relogés provisoires", "temporary", "reloge_provisoire", "provisoires"),
+        ("Encore dans les bâtiments", "still_in_building", "encore_dans_batiment",
+         "dans_batiment"),
+        ("Restant à reloger", "remaining", "a_reloger", "restant")]):
     with col:
         st.metric(label, ui.count(now[key]), help=help_text(term))
         total_now = now["households_total"]
@@ -50,6 +53,7 @@ for col, (label, key, term) in zip(cols, [
         else:
             head = f"sur {ui.count(total_now)} ménages"
         st.caption(" · ".join(p for p in (head, ui.change(now[key], before[key])) if p))
+        ui.to_households(households, now[key])  # never for elected officials
 
 # -- status funnel -------------------------------------------------------------------------------
 st.subheader("Où en sont les ménages", help=help_text("avancement"))
@@ -203,6 +207,76 @@ else:
         st.caption("Démolition prévue dans les 6 mois suivant la date de situation (ou "
                    "dépassée sans démolition réelle), ou démolition réelle déjà datée, et "
                    "ménages encore présents (statuts 1 à 5).")
+        ui.to_households("batiment_a_risque", int(risk["still_inside"].sum()),
+                         "encore dans ces bâtiments")
+        ui.to_households("batiment_demoli", int(demolished["still_inside"].sum()),
+                         "rattachés à un bâtiment démoli (données à corriger)")
+        if len(risk) > 1:
+            with st.expander("Les ménages bâtiment par bâtiment"):
+                for row in risk.itertuples():
+                    kind = "batiment_demoli" if row.demolished else "batiment_a_risque"
+                    ui.to_households(f"{kind}:{row.building_code}", row.still_inside,
+                                     f"de {row.name} ({row.operation_name})")
+
+# -- pace per building ------------------------------------------------------------------------
+st.subheader("Rythme et dernier départ par bâtiment")
+if ELU:
+    st.caption(NOT_PUBLISHED)
+else:
+    paces = ui.call("building_pace", scope)
+    left = paces[paces["remaining"] > 0]
+
+    def last_departure(row) -> str:
+        if pd.isna(row.projected_last_departure):
+            return ui.MISSING  # nil pace: no date can be projected
+        return fmt.day(row.projected_last_departure)
+
+    def against_demolition(row) -> str:
+        if not pd.isna(row.actual_demolition):
+            return f"démoli le {fmt.day(row.actual_demolition)} — données à corriger"
+        if pd.isna(row.planned_demolition):
+            return "démolition non datée"
+        if pd.isna(row.projected_last_departure):
+            return "rythme nul : aucun départ estimé"
+        months = fmt.number(abs(row.margin_days) / 30.4375, 0)
+        if row.margin_days >= 0:
+            return f"avant la démolition ({months} mois de marge)"
+        return f"après la démolition prévue ({months} mois de retard)"
+
+    ui.table(pd.DataFrame({
+        "Bâtiment": left["name"],
+        "Restant à reloger": [f"{fmt.integer(r.remaining)} / {fmt.integer(r.households)}"
+                              for r in left.itertuples()],
+        "Rythme (6 derniers mois)": [
+            ui.MISSING if r.done_last_6_months == 0
+            else f"{fmt.number(r.pace_per_month, 1)} / mois" for r in left.itertuples()],
+        "Dernier départ estimé": [last_departure(r) for r in left.itertuples()],
+        "Démolition prévue": [fmt.day(r.planned_demolition) for r in left.itertuples()],
+        "À ce rythme": [against_demolition(r) for r in left.itertuples()],
+        "Opération": left["operation_name"],  # buildings of two operations may share a name
+    }), hide_index=True, width="stretch",
+        empty="Aucun bâtiment du périmètre n'a encore de ménage à reloger.")
+    st.caption("Restant : ménages ni relogés ni sortis (relogés provisoires compris). "
+               "Rythme : départs (relogements définitifs et sorties) des 6 derniers mois, "
+               "par mois ; « — » quand il est nul (aucune date ne peut être estimée). "
+               f"{fmt.integer(len(paces) - len(left))} bâtiment(s) sans ménage restant "
+               "non affichés.")
+
+# -- households to follow up -------------------------------------------------------------------
+if household_level:
+    st.subheader("Ménages à relancer")
+    follow = [("suivi_en_retard", "Suivi post-relogement en retard",
+               "relogés depuis plus de 3 mois sans contact de suivi"),
+              ("provisoire_ancien", "Relogés provisoires à reloger définitivement",
+               "relogement provisoire au-delà du délai réglé sur la page Ménages"),
+              ("sans_action", f"Sans action depuis plus de {IDLE_DAYS} jours",
+               "ménages encore à reloger, jamais contactés compris")]
+    for col, (key, label, note) in zip(st.columns(len(follow)), follow):
+        listed = ui.call_module("household_filters", "members", scope, key)
+        with col:
+            st.metric(label, fmt.integer(len(listed)))
+            st.caption(note)
+            ui.to_households(key, len(listed))
 
 # -- offers ------------------------------------------------------------------------------------
 st.subheader("Propositions et refus")
@@ -221,6 +295,7 @@ with c3:
     st.metric("Ménages ayant refusé 3 propositions ou plus", ui.count(now["three_refusals"]),
               help=help_text("trois_refus"))
     st.caption(ui.change(now["three_refusals"], before["three_refusals"]))
+    ui.to_households("refus3", now["three_refusals"])
 
 
 def offers_histogram(offers: pd.DataFrame) -> None:

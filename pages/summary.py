@@ -51,25 +51,32 @@ planned = overview["households_planned"].sum(min_count=1)
 if elu and overview["households_planned"].isna().any():
     planned = None  # a sum that skips hidden operations would be wrong: « s »
 cols = st.columns(6)
+# (label, value, note, the households behind it: relog_data/household_filters.py key, count)
 headline = [
-    ("Ménages concernés", ui.count(n), f"prévus : {ui.count(planned)}"),
+    ("Ménages concernés", ui.count(n), f"prévus : {ui.count(planned)}", ("concernes", n)),
     ("Relogés", ui.count(total["rehoused"]), joined(f"{ratio(total['rehoused'], n)} ménages",
-     ui.change(total["rehoused"], before["rehoused"]))),
+     ui.change(total["rehoused"], before["rehoused"])), ("reloges", total["rehoused"])),
     ("Relogés provisoires", ui.count(total["temporary"]),
-     joined("solution définitive due", ui.change(total["temporary"], before["temporary"]))),
+     joined("solution définitive due", ui.change(total["temporary"], before["temporary"])),
+     ("provisoires", total["temporary"])),
     ("Sorties sans relogement", ui.count(total["exits"]),
-     joined("départs autonomes et autres", ui.change(total["exits"], before["exits"]))),
+     joined("départs autonomes et autres", ui.change(total["exits"], before["exits"])),
+     ("sorties", total["exits"])),
     ("Restant à reloger", ui.count(total["remaining"]),
-     joined("y compris provisoires", ui.change(total["remaining"], before["remaining"]))),
+     joined("y compris provisoires", ui.change(total["remaining"], before["remaining"])),
+     ("restant", total["remaining"])),
     ("Avancement", share(total["progress_rate"]),
-     f"(relogés + sorties) : {ratio(total['progress_rate_num'], total['progress_rate_den'])}"),
+     f"(relogés + sorties) : {ratio(total['progress_rate_num'], total['progress_rate_den'])}",
+     None),
 ]
 if elu:  # officials read the share first
     headline = headline[-1:] + headline[:-1]
-for col, (label, value, note) in zip(cols, headline):
+for col, (label, value, note, households) in zip(cols, headline):
     with col:
         st.metric(label, value)
         st.caption(note)
+        if households:  # never for elected officials (ui.to_households)
+            ui.to_households(*households)
 
 # -- points of attention --------------------------------------------------------------
 points = ui.call("attention_points", scope)
@@ -83,6 +90,8 @@ def show_point(point) -> None:
     # names in the text are data: shown literally, never as Markdown
     st.markdown(f"- **{fmt.md_escape(point['kind'].capitalize())}** — "
                 f"{fmt.md_escape(point['text'])}")
+    if point.get("filter"):  # the households it counts (not for elected officials)
+        ui.to_households(point["filter"], point.get("count"))
 
 
 for point in points[:SHOWN_POINTS]:
@@ -222,6 +231,8 @@ for _, row in shown_ops.iterrows():
 quality_table = pd.DataFrame(quality)
 quality_table.index.name = "Indicateur"
 ui.table(quality_table, width="stretch")
+ui.to_households("refus3", total["three_refusals"],
+                 "ayant refusé 3 propositions ou plus (périmètre)")
 st.caption(
     "Entre parenthèses : numérateur / dénominateur. « — » : indicateur non défini "
     "(aucun ménage concerné). Définitions exactes : page Définitions. "

@@ -130,19 +130,47 @@ ui.table(pd.DataFrame({
     "Besoins / capacité annuelle": [fmt.share_with_n(by_landlord.get(b, 0), current[b])
                                     if current.get(b) else "—" for b in landlords],
 }), hide_index=True, width="stretch")
-if ui.current_viewer().can_edit_capacity:
+KEY_PENDING = "capacity_pending"  # the changes waiting for « Confirmer »
+viewer = ui.current_viewer()
+if viewer.can_edit_capacity:
+    from relog_data.supply import capacity_change_text, capacity_changes, save_capacity
+
     with st.form("capacity_form"):
-        st.caption("Nombre annuel d'attributions hors réservations, par bailleur.")
+        st.caption("Nombre annuel d'attributions hors réservations, par bailleur (réservé aux "
+                   "administrateurs ; chaque modification est inscrite au journal).")
         values = {b: st.number_input(fmt.md_escape(b), min_value=0, step=10,
                                      value=int(current.get(b, 0)), key=f"cap_{b}")
                   for b in landlords}
         if st.form_submit_button("Enregistrer les capacités"):
-            from relog_data.supply import save_capacity
-
+            st.session_state[KEY_PENDING] = capacity_changes(current, values)
+    pending = st.session_state.get(KEY_PENDING)
+    if pending == []:
+        st.info("Aucune capacité modifiée : rien à enregistrer.")
+        del st.session_state[KEY_PENDING]
+    elif pending:
+        st.warning("Vérifiez les modifications avant de les enregistrer :")
+        ui.table(pd.DataFrame({
+            "Bailleur": [c["landlord"] for c in pending],
+            "Avant": ["non saisie" if c["old"] is None else fmt.integer(c["old"])
+                      for c in pending],
+            "Après": [fmt.integer(c["new"]) for c in pending],
+        }), hide_index=True, width="stretch")
+        confirm, cancel = st.columns(2)
+        if confirm.button("Confirmer", type="primary", key="capacity_confirm"):
             with ui.database().write_access() as writable:
-                save_capacity(writable, values)
+                done = save_capacity(writable, {c["landlord"]: c["new"] for c in pending},
+                                     viewer)
+            del st.session_state[KEY_PENDING]
             st.cache_data.clear()
+            st.session_state["capacity_saved"] = [capacity_change_text(c) for c in done]
             st.rerun()
+        if cancel.button("Annuler", key="capacity_cancel"):
+            del st.session_state[KEY_PENDING]
+            st.rerun()
+    for text in st.session_state.pop("capacity_saved", []):
+        st.success(f"Enregistré et inscrit au journal : {text}.")
+else:
+    st.caption("Seul un administrateur peut modifier la capacité d'attribution des bailleurs.")
 
 # -- matching suggestions --------------------------------------------------------------------------
 st.subheader("Rapprochements proposés")

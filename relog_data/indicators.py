@@ -266,6 +266,13 @@ def buildings_at_risk(db: Database, scope: Scope) -> pd.DataFrame:
     return db.query("buildings_at_risk", **scope.params())
 
 
+def building_pace(db: Database, scope: Scope) -> pd.DataFrame:
+    """Per building: households, done, remaining at scope.as_of, departures of the
+    last 6 months, pace per month, projected last departure (NaT at a nil pace),
+    planned demolition, margin_days (demolition − last departure)."""
+    return db.query("building_pace", **scope.params())
+
+
 CONTRADICTIONS = {
     "demolished_inhabited": "Bâtiment démoli encore habité",
 }
@@ -314,7 +321,8 @@ def quality_breakdown(db: Database, scope: Scope, compensation: dict | None = No
 def attention_points(db: Database, scope: Scope) -> list[dict]:
     """What may block the works, derived from the data: buildings at risk,
     households with 3 or more refusals, operations behind plan, follow-ups overdue.
-    Each point: kind, count, text (French)."""
+    Each point: kind, count, text (French) and filter: the `filtre` key of the
+    households it counts (relog_data/household_filters.py, the Ménages page)."""
     from . import fmt
 
     points = building_points(buildings_at_risk(db, scope), counted=True)
@@ -322,24 +330,28 @@ def attention_points(db: Database, scope: Scope) -> list[dict]:
     if refusing:
         points.append({"kind": "3 refus ou plus", "count": refusing,
                        "text": f"{fmt.integer(refusing)} ménage(s) encore à reloger ont "
-                               "refusé 3 propositions ou plus (seuil légal)."})
+                               "refusé 3 propositions ou plus (seuil légal).",
+                       "filter": "refus3_a_reloger"})
     proj = projection(db, scope)
     options = scope_options(db)
     ops = options[options["kind"] == "operation"]
     names = dict(zip(ops["code"], ops["label"]))
-    points += late_points(proj, names, "rythme nul sur les 6 derniers mois")
+    points += late_points(proj, names, "rythme nul sur les 6 derniers mois", with_filter=True)
     overdue = followups_overdue(db, scope)
     if len(overdue):
         points.append({"kind": "suivi en retard", "count": len(overdue),
                        "text": f"{fmt.integer(len(overdue))} ménage(s) relogé(s) depuis plus "
-                               "de 3 mois sans aucun contact de suivi."})
+                               "de 3 mois sans aucun contact de suivi.",
+                       "filter": "suivi_en_retard"})
     return points
 
 
-def late_points(proj: pd.DataFrame, names: dict, stalled: str) -> list[dict]:
+def late_points(proj: pd.DataFrame, names: dict, stalled: str,
+                with_filter: bool = False) -> list[dict]:
     """Attention points of operations behind plan, from `projection()`: no pace
     (`stalled` says since when) or an estimated end after the planned one. A row
-    whose remaining or pace is not published (NA) gives no point."""
+    whose remaining or pace is not published (NA) gives no point. `with_filter`:
+    each point names its households (household_filters "restant_rythme:<operation>")."""
     points = []
     for row in proj[~proj["is_total"]].itertuples():
         if pd.isna(row.remaining) or row.remaining <= 0 or pd.isna(row.planned_end):
@@ -355,15 +367,18 @@ def late_points(proj: pd.DataFrame, names: dict, stalled: str) -> list[dict]:
                     f"({fmt.day(row.planned_end)}).")
         else:
             continue
-        points.append({"kind": "opération en retard", "count": int(row.remaining),
-                       "text": text})
+        point = {"kind": "opération en retard", "count": int(row.remaining), "text": text}
+        if with_filter:
+            point["filter"] = f"restant_rythme:{row.operation_code}"
+        points.append(point)
     return points
 
 
 def building_points(risk: pd.DataFrame, counted: bool) -> list[dict]:
     """Attention points of buildings to be demolished that still hold households;
     `counted`: with their number (not for elected officials: a building's count
-    is not published to them)."""
+    is not published to them); counted points name their households (`filter`,
+    relog_data/household_filters.py)."""
     points = []
     for row in risk.itertuples():
         count = int(row.still_inside) if counted else None
@@ -373,12 +388,16 @@ def building_points(risk: pd.DataFrame, counted: bool) -> list[dict]:
                            "text": f"{row.name} ({row.operation_name}) : bâtiment démoli "
                                    f"(le {fmt.day(row.actual_demolition)}), {who} encore "
                                    "rattaché(s) — données à corriger."})
+            if counted:
+                points[-1]["filter"] = f"batiment_demoli:{row.building_code}"
             continue
         when = "dépassée" if row.overdue else f"dans {row.days_left} jours"
         points.append({"kind": "bâtiment à risque", "count": count,
                        "text": f"{row.name} ({row.operation_name}) : démolition prévue le "
                                f"{fmt.day(row.planned_demolition)} ({when}), encore "
                                f"{who} dans le bâtiment."})
+        if counted:
+            points[-1]["filter"] = f"batiment_a_risque:{row.building_code}"
     return points
 
 

@@ -18,29 +18,26 @@
 --   fois : la date de démolition ou la situation des ménages est à corriger.
 --
 -- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of.
-WITH scope AS (
-    SELECT * FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
+-- The households counted in `still_inside` are the macro at_risk_households
+-- (sql/macros.sql), also behind the link to the households.
+WITH households_per_building AS (
+    SELECT building_code, count(*) AS households
+    FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
+    GROUP BY building_code
 ),
 inside AS (
-    SELECT building_code,
-           count(*) AS households,
-           count(*) FILTER (WHERE state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
-                                           'proposition en cours', 'accord')) AS still_inside
-    FROM scope
+    SELECT building_code, count(*) AS still_inside
+    FROM at_risk_households($operations, $phases, $buildings, $landlords, $as_of)
     GROUP BY building_code
 )
 SELECT b.building_code, b.name, b.operation_code, o.name AS operation_name,
        b.planned_demolition, b.actual_demolition,
-       i.households, i.still_inside,
+       h.households, i.still_inside,
        datediff('day', $as_of::DATE, b.planned_demolition) AS days_left,
        b.planned_demolition < $as_of::DATE AS overdue,
        coalesce(b.actual_demolition <= $as_of::DATE, false) AS demolished
 FROM buildings AS b
 JOIN inside AS i ON i.building_code = b.building_code
+JOIN households_per_building AS h ON h.building_code = b.building_code
 JOIN operations AS o ON o.operation_code = b.operation_code
-WHERE i.still_inside > 0
-  AND ((b.planned_demolition IS NOT NULL
-        AND b.planned_demolition <= $as_of::DATE + INTERVAL 6 MONTH
-        AND (b.actual_demolition IS NULL OR b.actual_demolition > $as_of::DATE))
-       OR b.actual_demolition <= $as_of::DATE)
 ORDER BY NOT demolished, b.planned_demolition, b.building_code

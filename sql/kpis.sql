@@ -27,12 +27,7 @@ WITH scope AS (
     FROM scope_households($operations, $phases, $buildings, $landlords, $as_of)
 ),
 offer_counts AS (
-    SELECT household_id,
-           count(*) AS n_offers,
-           count(*) FILTER (WHERE response = 'refusée') AS n_refused,
-           count(*) FILTER (WHERE response = 'acceptée') AS n_accepted
-    FROM offers_at($as_of)
-    GROUP BY household_id
+    SELECT * FROM offer_counts($as_of)  -- sql/macros.sql
 ),
 facts AS (
     SELECT s.group_key,

@@ -176,3 +176,59 @@ CREATE OR REPLACE TEMP MACRO survey_answers_long(p_as_of) AS TABLE
                ('q_avant_apres', CAST(a.q_avant_apres AS VARCHAR))
     ) AS q (question, answer)
     WHERE p_as_of IS NULL OR a.survey_date <= p_as_of;
+
+-- ---------------------------------------------------------------------------------------
+-- Household lists behind the figures (#18: every figure leads to its households). Each
+-- figure counts the rows of one of these lists, and relog_data/household_filters.py lists
+-- them: the count shown and the list opened are the same definition.
+
+-- Offers of each household as they stood at D: made, refused, accepted
+-- (sql/kpis.sql three_refusals, refusing_households_list).
+CREATE OR REPLACE TEMP MACRO offer_counts(p_as_of) AS TABLE
+    SELECT household_id,
+           count(*) AS n_offers,
+           count(*) FILTER (WHERE response = 'refusée') AS n_refused,
+           count(*) FILTER (WHERE response = 'acceptée') AS n_accepted
+    FROM offers_at(p_as_of)
+    GROUP BY household_id;
+
+-- Households still to rehouse at D that had refused 3 offers or more by then
+-- (sql/refusing_households.sql counts them).
+CREATE OR REPLACE TEMP MACRO refusing_households_list(p_operations, p_phases, p_buildings,
+                                                      p_landlords, p_as_of) AS TABLE
+    SELECT s.household_id, s.building_code, s.operation_code
+    FROM scope_households(p_operations, p_phases, p_buildings, p_landlords, p_as_of) AS s
+    JOIN offer_counts(p_as_of) AS o ON o.household_id = s.household_id
+    WHERE CAST(s.state AS VARCHAR) IN ('en recherche', 'proposition en cours',
+                                       'diagnostic réalisé', 'accord')
+      AND o.n_refused >= 3;
+
+-- Households still inside (statuses 1 to 5) at D a building with a planned demolition
+-- within 6 months of D (or passed without a real one), or a building demolished by D
+-- (`demolished`: contradictory data). sql/buildings_at_risk.sql counts them per building.
+CREATE OR REPLACE TEMP MACRO at_risk_households(p_operations, p_phases, p_buildings,
+                                                p_landlords, p_as_of) AS TABLE
+    SELECT s.household_id, s.building_code, s.operation_code,
+           coalesce(b.actual_demolition <= CAST(p_as_of AS DATE), false) AS demolished
+    FROM scope_households(p_operations, p_phases, p_buildings, p_landlords, p_as_of) AS s
+    JOIN buildings AS b ON b.building_code = s.building_code
+    WHERE s.state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
+                      'proposition en cours', 'accord')
+      AND ((b.planned_demolition IS NOT NULL
+            AND b.planned_demolition <= CAST(p_as_of AS DATE) + INTERVAL 6 MONTH
+            AND (b.actual_demolition IS NULL OR b.actual_demolition > CAST(p_as_of AS DATE)))
+           OR b.actual_demolition <= CAST(p_as_of AS DATE));
+
+-- Households rehoused more than 3 months before D without any follow-up contact dated
+-- by D (sql/followups_overdue.sql lists them).
+CREATE OR REPLACE TEMP MACRO overdue_followups(p_operations, p_phases, p_buildings,
+                                               p_landlords, p_as_of) AS TABLE
+    SELECT s.household_id, s.operation_code, s.officer, d.move_date,
+           datediff('day', d.move_date, CAST(p_as_of AS DATE)) AS days_since_move
+    FROM scope_households(p_operations, p_phases, p_buildings, p_landlords, p_as_of) AS s
+    JOIN definitive_moves(p_as_of) AS d ON d.household_id = s.household_id
+    WHERE s.state = 'relogé'
+      AND d.move_date < CAST(p_as_of AS DATE) - INTERVAL 3 MONTH
+      AND NOT EXISTS (SELECT 1 FROM followups AS f
+                      WHERE f.household_id = s.household_id
+                        AND f.contact_date <= CAST(p_as_of AS DATE));
