@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from . import changes, geo, indicators, privacy, release, supply, survey
+from . import (changes, geo, household_filters, indicators, officer, privacy, release,
+               supply, survey)
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -45,7 +46,8 @@ PERSONAL_COLUMNS = ("holder_name", "address", "latitude", "longitude")
 # Kinds of result: "reference" (no household data), "aggregate" (counts and
 # shares), "household" (one row per household: never for `elu`).
 MODULES = {"indicators": indicators, "survey": survey, "geo": geo, "supply": supply,
-           "release": release, "changes": changes}
+           "release": release, "changes": changes, "officer": officer,
+           "household_filters": household_filters}
 
 
 class AccessDenied(RelogError):
@@ -87,7 +89,9 @@ class Viewer:
 
     @property
     def can_edit_capacity(self) -> bool:
-        return self.role in ("admin", "charge")
+        """Landlords' yearly allocation capacities are programme-wide settings:
+        administrators only (a `charge` sees only some operations)."""
+        return self.role == "admin"
 
     def hides(self, count) -> bool:
         """Whether this viewer must not see a count (or a change) of this size."""
@@ -145,6 +149,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("indicators", "projection"): Rule(
         "aggregate", counts=("households_total", "done", "remaining", "done_last_6_months")),
     ("indicators", "buildings_at_risk"): Rule("aggregate", counts=("households", "still_inside")),
+    ("indicators", "building_pace"): Rule(
+        "aggregate", counts=("households", "done", "remaining", "done_last_6_months")),
     ("indicators", "refusal_reasons"): Rule("aggregate", counts=("refused",)),
     ("indicators", "quality_breakdown"): Rule("aggregate", counts=("households",)),
     ("indicators", "attention_points"): Rule("aggregate"),
@@ -176,6 +182,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     # for pseudonymous roles), and one import's changes (administrators only).
     ("changes", "household_history"): _HOUSEHOLDS,
     ("changes", "import_changes"): _HOUSEHOLDS,
+    # The households behind a figure of Synthèse / Avancement (#18 item 4).
+    ("household_filters", "members"): _HOUSEHOLDS,
+    # The officer's tool (#18): the list with next steps, the search (names only for
+    # named roles: `named` is set here from the viewer, see fetch), why no match.
+    ("officer", "households_list"): _HOUSEHOLDS,
+    ("officer", "search"): _HOUSEHOLDS,
+    ("officer", "no_match_reasons"): _HOUSEHOLDS,
+    ("officer", "thresholds"): _REF,
 }
 
 
@@ -195,6 +209,12 @@ def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwa
     kwargs = {k: viewer.restrict(v) if isinstance(v, Scope) else v for k, v in kwargs.items()}
     if (module, function) in (("supply", "household_events"), ("changes", "household_history")):
         _check_household(db, viewer, args[0] if args else kwargs.get("household"))
+    if (module, function) == ("officer", "search"):
+        # a pseudonymous role never searches names or move addresses, whatever is asked
+        kwargs["named"] = viewer.named
+        args = args[:2]
+    if (module, function) == ("officer", "no_match_reasons"):
+        _check_household(db, viewer, args[1] if len(args) > 1 else kwargs.get("household"))
     if (module, function) == ("changes", "import_changes") and viewer.role != "admin":
         raise AccessDenied("Le détail des imports est réservé aux administrateurs.")
     if viewer.role == "elu" and rule.kind == "aggregate":

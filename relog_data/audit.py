@@ -23,6 +23,8 @@ ACTIONS = {
     "téléchargement": "Téléchargement",
     "compte": "Modification d'un compte",
     "purge": "Effacement de données personnelles",
+    "réglage": "Modification d'un réglage",
+    "capacité": "Modification d'une capacité d'attribution",
 }
 
 

@@ -38,6 +38,7 @@ CALLS = {
     ("indicators", "progress_series"): lambda s: (s,),
     ("indicators", "projection"): lambda s: (s,),
     ("indicators", "buildings_at_risk"): lambda s: (s,),
+    ("indicators", "building_pace"): lambda s: (s,),
     ("indicators", "refusal_reasons"): lambda s: (s,),
     ("indicators", "quality_breakdown"): lambda s: (s,),
     ("indicators", "attention_points"): lambda s: (s,),
@@ -64,6 +65,11 @@ CALLS = {
     ("release", "publication_dates"): lambda s: (),
     ("changes", "household_history"): lambda s: ("VMT-0001",),
     ("changes", "import_changes"): lambda s: (1,),
+    ("officer", "households_list"): lambda s: (s,),
+    ("officer", "search"): lambda s: (s, "mont pilat"),
+    ("officer", "no_match_reasons"): lambda s: (s, "VMT-0001"),
+    ("officer", "thresholds"): lambda s: (),
+    ("household_filters", "members"): lambda s: (s, "restant"),
 }
 
 

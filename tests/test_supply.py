@@ -92,8 +92,11 @@ def test_affordability(db):
 
 
 def test_capacity_is_saved(db):
-    supply.save_capacity(db, {"Bailleur A": 420})
-    supply.save_capacity(db, {"Bailleur A": 450})
+    from relog_data.access import Viewer
+
+    admin = Viewer("admin", login="test")
+    supply.save_capacity(db, {"Bailleur A": 420}, admin)
+    supply.save_capacity(db, {"Bailleur A": 450}, admin)
     frame = supply.capacity(db)
     assert frame["annual_allocations"].tolist() == [450]
 
@@ -132,9 +135,12 @@ def test_households_and_synoptic_pages(demo_db_path, monkeypatch):
     assert len(listing) == 66
     at.text_input[0].set_value("SDB-0001").run()
     assert at.dataframe[0].value["Ménage"].tolist() == ["SDB-0001"]
-    assert any(h.value == "Fiche SDB-0001" for h in at.subheader)
+    assert not any(h.value.startswith("Fiche") for h in at.subheader)  # on demand (#18)
+    at.query_params["menage"] = "SDB-0001"
+    at.run()
+    assert any(h.value.startswith("Fiche SDB-0001") for h in at.subheader)
     at.switch_page("pages/synoptic.py").run()
     assert not at.exception
     html = " ".join(str(e.proto) for e in at.get("html"))
-    assert html.count("SDB-0") == 66  # one cell per household
+    assert html.count("menage=SDB-0") == 66  # one cell (a link to its sheet) per household
     assert "Dame Blanche – tour A" in html
