@@ -26,20 +26,8 @@ WITH scope AS (
 d AS (
     SELECT coalesce($as_of::DATE, data_date(), current_date) AS d
 ),
-events AS (
-    SELECT household_id, diagnosis_date AS day FROM households
-    UNION ALL SELECT household_id, offer_date FROM offers
-    UNION ALL SELECT household_id, response_date FROM offers
-    UNION ALL SELECT household_id, move_date FROM moves
-    UNION ALL SELECT household_id, exit_date FROM households
-    UNION ALL SELECT household_id, contact_date FROM followups
-    UNION ALL SELECT household_id, status_date FROM status_history
-),
 last_events AS (
-    SELECT e.household_id, max(e.day) AS last_event
-    FROM events AS e, d
-    WHERE e.day <= d.d
-    GROUP BY e.household_id
+    SELECT * FROM last_events((SELECT d FROM d))
 ),
 temporary_moves AS (
     SELECT m.household_id, max(m.move_date) AS temporary_move

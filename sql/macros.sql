@@ -232,3 +232,20 @@ CREATE OR REPLACE TEMP MACRO overdue_followups(p_operations, p_phases, p_buildin
       AND NOT EXISTS (SELECT 1 FROM followups AS f
                       WHERE f.household_id = s.household_id
                         AND f.contact_date <= CAST(p_as_of AS DATE));
+
+-- Each household's latest dated event on or before p_day (diagnosis, offer,
+-- answer, move, exit, follow-up contact, status change): « sans action depuis »
+-- on the Ménages list and the « sans action » filter count from it.
+CREATE OR REPLACE TEMP MACRO last_events(p_day) AS TABLE
+    SELECT household_id, max(day) AS last_event
+    FROM (
+        SELECT household_id, diagnosis_date AS day FROM households
+        UNION ALL SELECT household_id, offer_date FROM offers
+        UNION ALL SELECT household_id, response_date FROM offers
+        UNION ALL SELECT household_id, move_date FROM moves
+        UNION ALL SELECT household_id, exit_date FROM households
+        UNION ALL SELECT household_id, contact_date FROM followups
+        UNION ALL SELECT household_id, status_date FROM status_history
+    )
+    WHERE day <= p_day
+    GROUP BY household_id;
