@@ -519,11 +519,13 @@ def upload_note(types: list[str], container=None) -> None:
 HOUSEHOLDS_PAGE = "pages/households.py"  # url_path « menages » (pages/_access.py)
 
 
-def to_households(key: str, count=None, what: str = "", container=None) -> bool:
+def to_households(key: str, count=None, what: str = "", container=None,
+                  compact: bool = False) -> bool:
     """A link to the Ménages page listing exactly the households a figure counts
     (`?filtre=KEY`, relog_data/household_filters.py); the scope travels in the
     session and in the address the sidebar writes. Nothing for elected officials
-    (no household list at all) nor for an empty figure. True when shown."""
+    (no household list at all) nor for an empty figure. `compact`: the count only
+    (« 720 ménages »), for the narrow columns of the headline. True when shown."""
     from relog_data.household_filters import PARAM
 
     if not current_viewer().household_level:
@@ -532,6 +534,8 @@ def to_households(key: str, count=None, what: str = "", container=None) -> bool:
         return False
     label = ("Voir les ménages" if count is None else
              f"Voir {'le ménage' if int(count) == 1 else f'les {fmt.integer(count)} ménages'}")
+    if compact and count is not None:  # under a metric, in a narrow column
+        label = f"{fmt.integer(count)} ménage{'s' if int(count) > 1 else ''}"
     label += f" {what}" if what else ""
     (container or st).page_link(HOUSEHOLDS_PAGE, label=label, icon=":material/group:",
                                 query_params={PARAM: key})

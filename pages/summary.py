@@ -76,7 +76,7 @@ for col, (label, value, note, households) in zip(cols, headline):
         st.metric(label, value)
         st.caption(note)
         if households:  # never for elected officials (ui.to_households)
-            ui.to_households(*households)
+            ui.to_households(*households, compact=True)
 
 # -- points of attention --------------------------------------------------------------
 points = ui.call("attention_points", scope)

@@ -150,9 +150,11 @@ def link_counts(at) -> dict[str, int]:
         proto = element.proto
         assert proto.page == "menages"
         key = parse_qs(proto.query_string)["filtre"][0]
-        number = re.match(r"Voir (le ménage|les ([\d\u202f\u00a0 ]+) ménages)", proto.label)
+        number = re.fullmatch(r"(?:Voir (le ménage|les ([\d\u202f\u00a0 ]+) ménages)"
+                              r"|([\d\u202f\u00a0 ]+) ménages?)(?: .+)?", proto.label)  # or compact
         assert number, proto.label
-        found[key] = 1 if number.group(2) is None else int(re.sub(r"\D", "", number.group(2)))
+        digits = number.group(2) or number.group(3)
+        found[key] = 1 if digits is None else int(re.sub(r"\D", "", digits))
     return found
 
 
