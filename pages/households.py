@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import access, fmt, officer
+from relog_data import access, fmt, officer, spreadsheet
 from relog_data.errors import RelogError
 
 try:  # the lists behind the figures of Synthèse and Avancement (#18 item 4)
@@ -129,7 +129,7 @@ else:
                          placeholder=ui.MISSING)
     # the list as shown (the gateway has already removed what this role may not see)
     ui.download("Télécharger la liste (CSV)",
-                table.to_csv(sep=";", index=False).encode("utf-8-sig"),
+                spreadsheet.csv_bytes(table),  # formulas neutralised
                 "relog-menages.csv", "text/csv", "liste des ménages (CSV)")
 
 # -- which sheet ----------------------------------------------------------------------------------

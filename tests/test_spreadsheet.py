@@ -198,7 +198,8 @@ def test_command_line_audit_csv_is_neutralised(audited_db_path, tmp_path):
 
 def test_csv_downloads_of_the_pages_are_neutralised(audited_db_path, monkeypatch):
     """Matches (Offre et besoins), audit log (Comptes et journal), import
-    problems (Import des données) and survey figures (Satisfaction): each page
+    problems (Import des données), the households list (Ménages) and survey
+    figures (Satisfaction): each page
     builds its CSV with spreadsheet.csv_bytes, whose output is checked."""
     made = []
     real = spreadsheet.csv_bytes
@@ -239,5 +240,10 @@ def test_csv_downloads_of_the_pages_are_neutralised(audited_db_path, monkeypatch
     values = [r[checks[0].index("Valeur")] for r in checks[1:]]
     assert sorted(values) == sorted(["'+1+1", "'@SUM(A1)", "'-2+3"])
     assert [r[checks[0].index("Ligne")] for r in checks[1:]] == ["2", "2", "2"]
+    listing = page_csv("households", "Ménage")  # the officer's list (#18)
+    fields = [f for row in listing[1:] for f in row]
+    for text in (PLANTED[0], PLANTED[1], PLANTED[3]):  # operation, building, officer
+        assert prefixed(text) in fields and text not in fields, text
+    assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r")]
     survey = page_csv("satisfaction", "libellé")
     assert len(survey) > 1 and not [f for r in survey for f in r if f.startswith("'")]
