@@ -192,3 +192,39 @@ def test_pages_link_figures_to_households(demo_db_path, demo_db, monkeypatch, pa
     for label, value in metrics.items():
         if label in figure_of:
             assert found[figure_of[label]] == value, label
+
+
+@pytest.mark.parametrize("role", ["charge", "partenaire"])
+def test_the_filtered_list_download_respects_the_role(demo_db_path, demo_db, monkeypatch, role):
+    """The CSV of a filtered list (« Voir les N ménages ») holds exactly its
+    households, with the holders' names for a named role and never for a partner."""
+    from relog_data import spreadsheet
+
+    made = []
+    real = spreadsheet.csv_bytes
+
+    def recording(frame, decimal=","):
+        made.append(frame.copy())
+        return real(frame, decimal)
+
+    monkeypatch.setattr(spreadsheet, "csv_bytes", recording)
+    at = start_app(demo_db_path, monkeypatch, demo_role=role, filtre="refus3")
+    at.switch_page("pages/households.py").run()
+    assert not at.exception, at.exception
+    listed = [f for f in made if "Ménage" in f.columns]
+    assert listed, made
+    frame = listed[-1]
+    from relog_data.access import demo_viewer
+
+    viewer, _ = demo_viewer(demo_db, role)  # a charge sees their operations only
+    scope = Scope(as_of=ind.data_date(demo_db))
+    expected = fetch(demo_db, viewer, "household_filters", "members", scope, "refus3")
+    assert len(expected) > 0
+    assert sorted(frame["Ménage"]) == sorted(expected["household_id"])
+    names = set(demo_db.query_text("SELECT holder_name FROM households "
+                                   "WHERE holder_name IS NOT NULL")["holder_name"])
+    cells = {str(v) for v in frame.to_numpy().ravel()}
+    if role == "partenaire":
+        assert "Titulaire" not in frame.columns and not (cells & names)
+    else:
+        assert "Titulaire" in frame.columns and cells & names
