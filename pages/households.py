@@ -59,7 +59,7 @@ if asked_filter:
             del st.query_params[PARAM_FILTER]
             st.rerun()
     else:
-        st.warning(f"Le filtre « {asked_filter} » de l'adresse n'est pas connu : la liste "
+        st.warning(f"Le filtre « {fmt.md_escape(asked_filter)} » de l'adresse n'est pas connu : la liste "
                    "complète est affichée.")
 
 steps = households[["step", "step_order"]].drop_duplicates().sort_values("step_order")
@@ -102,7 +102,7 @@ def due_text(row) -> str:
 event = None
 if listed.empty:
     if text:
-        st.info(f"Aucun ménage ne correspond à « {text} » dans ce périmètre"
+        st.info(f"Aucun ménage ne correspond à « {fmt.md_escape(text)} » dans ce périmètre"
                 + (" (la recherche par nom est réservée aux équipes de relogement)"
                    if not named else "") + ". Vérifiez l'orthographe ou élargissez le "
                 "périmètre dans la barre latérale.", icon=":material/search_off:")
@@ -151,8 +151,8 @@ if not household:
     st.stop()
 found = households[households["household_id"] == household]
 if found.empty:
-    st.warning(f"Le ménage « {household} » n'est pas dans votre périmètre (opérations, phases, "
-               "bailleurs choisis, ou opérations qui vous sont ouvertes).")
+    st.warning(f"Le ménage « {fmt.md_escape(household)} » n'est pas dans votre périmètre "
+               "(opérations, phases, bailleurs choisis, ou opérations qui vous sont ouvertes).")
     st.stop()
 row = found.iloc[0]
 

@@ -182,3 +182,21 @@ def test_pages_show_hostile_names_literally(hostile_db_path, monkeypatch):
         shown = {m.label: m.value for m in at.metric}
         assert unescaped(shown["Bâtiment"]) in {b["name"] for b in hostile_records()["buildings"]}
         assert MD_LINK in unescaped(shown["Bâtiment"]) or MD_BOLD in unescaped(shown["Bâtiment"])
+
+
+def test_the_address_of_the_households_page_is_shown_literally(hostile_db_path, monkeypatch):
+    """`?menage=`, `?filtre=` and the search box are typed by anyone: echoed in a
+    message, they stay text (no link, no bold)."""
+    at = start_app(hostile_db_path, monkeypatch, date="2009-06-30")
+    at.switch_page("pages/households.py")
+    at.query_params["menage"] = MD_LINK
+    at.query_params["filtre"] = MD_BOLD
+    at.run()
+    assert not at.exception, at.exception
+    bodies = markdown_bodies(at)
+    assert_literal(bodies)
+    assert any(fmt.md_escape(MD_LINK) in b for b in bodies), bodies  # « n'est pas dans … »
+    assert any(fmt.md_escape(MD_BOLD) in b for b in bodies), bodies  # « filtre inconnu »
+    at.text_input[0].input(MD_LINK).run()
+    assert not at.exception, at.exception
+    assert_literal(markdown_bodies(at))
