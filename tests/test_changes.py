@@ -314,7 +314,8 @@ def test_household_sheet_shows_the_history_of_changes(db, monkeypatch):
     app = start_app(path, monkeypatch, viewer=Viewer("partenaire", login="partenaire"))
     app.switch_page("pages/households.py").run()
     assert not app.exception, app.exception
-    app.selectbox(key="household_id").set_value("H2").run()
+    app.query_params["menage"] = "H2"  # the sheet opens on demand (#18)
+    app.run()
     assert not app.exception, app.exception
     assert "**Historique des modifications**" in [m.value for m in app.markdown]
     history = next(d.value for d in app.dataframe if "Ancienne valeur" in d.value.columns)
