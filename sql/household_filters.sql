@@ -30,10 +30,7 @@ last_events AS (
     SELECT * FROM last_events((SELECT d FROM d))
 ),
 temporary_moves AS (
-    SELECT m.household_id, max(m.move_date) AS temporary_move
-    FROM moves AS m, d
-    WHERE m.nature = 'provisoire' AND m.move_date <= d.d
-    GROUP BY m.household_id
+    SELECT * FROM latest_temporary_moves((SELECT d FROM d))
 ),
 listed AS (
     -- sql/kpis.sql households_total, rehoused, temporary, exits, still_in_building, remaining

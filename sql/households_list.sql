@@ -58,10 +58,7 @@ offer_counts AS (
     GROUP BY household_id
 ),
 temporary_moves AS (
-    SELECT m.household_id, max(m.move_date) AS temporary_move
-    FROM moves AS m, d
-    WHERE m.nature = 'provisoire' AND m.move_date <= d.d
-    GROUP BY m.household_id
+    SELECT * FROM latest_temporary_moves((SELECT d FROM d))
 ),
 followed AS (
     SELECT DISTINCT f.household_id

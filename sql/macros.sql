@@ -249,3 +249,39 @@ CREATE OR REPLACE TEMP MACRO last_events(p_day) AS TABLE
     )
     WHERE day <= p_day
     GROUP BY household_id;
+
+-- Each household's latest temporary move on or before p_day: the Ménages list's
+-- « relogement définitif dû » step and the « provisoires anciens » filter date
+-- the delay from it.
+CREATE OR REPLACE TEMP MACRO latest_temporary_moves(p_day) AS TABLE
+    SELECT household_id, max(move_date) AS temporary_move
+    FROM moves
+    WHERE nature = 'provisoire' AND move_date <= p_day
+    GROUP BY household_id;
+
+-- The households still to rehouse (statuses 1-5 and temporary) with what a
+-- dwelling must match: the typology wanted (or the one the household's size
+-- calls for), location wish, specific need, rent before, the operation's commune
+-- and the building's planned demolition. sql/matches.sql ranks the compatible
+-- dwellings from it; sql/no_match_reasons.sql counts those each criterion rules out.
+-- p_household: one household, NULL = all.
+CREATE OR REPLACE TEMP MACRO match_needs(p_operations, p_phases, p_buildings, p_landlords,
+                                         p_as_of, p_household) AS TABLE
+    SELECT household_id, operation_code, persons, rent_before, location_wish, specific_need,
+           needed_typology, CAST(substr(needed_typology, 2) AS INTEGER) AS needed_rooms,
+           operation_commune, planned_demolition
+    FROM (
+        SELECT s.household_id, s.operation_code, s.persons, s.rent_before,
+               CAST(s.location_wish AS VARCHAR) AS location_wish,
+               CAST(s.specific_need AS VARCHAR) AS specific_need,
+               coalesce(CAST(s.wanted_typology AS VARCHAR),
+                        'T' || CAST(least(6, greatest(1, s.persons)) AS VARCHAR))
+                   AS needed_typology,
+               o.commune AS operation_commune, b.planned_demolition
+        FROM scope_households(p_operations, p_phases, p_buildings, p_landlords, p_as_of) AS s
+        JOIN operations AS o ON o.operation_code = s.operation_code
+        JOIN buildings AS b ON b.building_code = s.building_code
+        WHERE s.state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
+                          'proposition en cours', 'accord', 'relogé provisoire')
+          AND (p_household IS NULL OR s.household_id = p_household)
+    );

@@ -17,18 +17,7 @@
 -- Parameters: $operations, $phases, $buildings, $landlords (NULL = all), $as_of,
 -- $tolerance DOUBLE (0.10 = 10 %), $household VARCHAR (one household, NULL = all).
 WITH needs AS (
-    SELECT s.household_id, s.operation_code, s.persons, s.rent_before,
-           CAST(s.location_wish AS VARCHAR) AS location_wish,
-           CAST(s.specific_need AS VARCHAR) AS specific_need,
-           coalesce(CAST(s.wanted_typology AS VARCHAR),
-                    'T' || CAST(least(6, greatest(1, s.persons)) AS VARCHAR)) AS needed_typology,
-           o.commune AS operation_commune, b.planned_demolition
-    FROM scope_households($operations, $phases, $buildings, $landlords, $as_of) AS s
-    JOIN operations AS o ON o.operation_code = s.operation_code
-    JOIN buildings AS b ON b.building_code = s.building_code
-    WHERE s.state IN ('à enquêter', 'diagnostic réalisé', 'en recherche',
-                      'proposition en cours', 'accord', 'relogé provisoire')
-      AND ($household IS NULL OR s.household_id = $household)
+    SELECT * FROM match_needs($operations, $phases, $buildings, $landlords, $as_of, $household)
 ),
 supply AS (
     SELECT *, CAST(substr(CAST(typology AS VARCHAR), 2) AS INTEGER) AS rooms
