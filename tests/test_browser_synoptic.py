@@ -13,6 +13,8 @@ def test_a_cell_opens_the_household_sheet_with_the_keyboard(demo_db_path):
         wait_for_app(page, "Synoptique des bâtiments")
         cells = page.locator("a.relog-cell")
         cells.first.wait_for(timeout=60_000)
+        page.wait_for_function(  # buildings are drawn one after the other
+            "() => document.querySelectorAll('a.relog-cell').length >= 66", timeout=60_000)
         assert cells.count() == 66
         first = cells.first
         label = first.get_attribute("aria-label")
