@@ -121,7 +121,8 @@ SYSTEM = Viewer("admin", login="système")
 class Rule:
     """kind: "reference" (no household data), "aggregate" (counts and shares:
     for elected officials, read from the release), "household" (one row per
-    household: never for `elu`); counts: the columns that count households."""
+    household: never for `elu`), "meeting" (the meeting archive: the function
+    gets the viewer and checks it itself); counts: the columns that count households."""
 
     kind: str
     counts: tuple = ()
@@ -190,6 +191,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("officer", "search"): _HOUSEHOLDS,
     ("officer", "no_match_reasons"): _HOUSEHOLDS,
     ("officer", "thresholds"): _REF,
+    # The meeting archive (#19): each function receives the viewer and opens only
+    # the meetings the viewer may see (meetings.may_see); the households behind a
+    # change never reach elected officials.
+    **{("meetings", f): Rule("meeting") for f in (
+        "visible", "listing", "get", "figures", "points", "file_bytes", "since",
+        "reproduce", "archive")},
+    ("meetings", "correction_changes"): _HOUSEHOLDS,
 }
 
 
@@ -215,6 +223,10 @@ def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwa
         args = args[:2]
     if (module, function) == ("officer", "no_match_reasons"):
         _check_household(db, viewer, args[1] if len(args) > 1 else kwargs.get("household"))
+    if module == "meetings":  # viewer-aware functions (lazy: meetings reads through here)
+        from . import meetings
+
+        return getattr(meetings, function)(db, viewer, *args, **kwargs)
     if (module, function) == ("changes", "import_changes") and viewer.role != "admin":
         raise AccessDenied("Le détail des imports est réservé aux administrateurs.")
     if viewer.role == "elu" and rule.kind == "aggregate":

@@ -25,6 +25,7 @@ ACTIONS = {
     "purge": "Effacement de données personnelles",
     "réglage": "Modification d'un réglage",
     "capacité": "Modification d'une capacité d'attribution",
+    "séance": "Archive des séances (création, retrait)",
 }
 
 

@@ -173,6 +173,7 @@ class _Pack:
         self.as_of_text = fmt.day(scope.as_of)
         self.tables: dict[str, pd.DataFrame] = {}
         self.requested: tuple[date, date | None] | None = None  # elu: the dates asked for
+        self.previous_meeting: int | None = None  # the archived meeting compared with
 
     def fetch(self, module: str, function: str, *args, **kwargs):
         """Every figure of the pack: what the audience's viewer gets from the gateway."""
@@ -222,9 +223,12 @@ class _Pack:
         return text
 
 
-def build(db: Database, scope: Scope, reference: date | None, audience: str) -> dict:
+def build(db: Database, scope: Scope, reference: date | None, audience: str,
+          previous_meeting: int | None = None) -> dict:
     """Everything the pack shows: HTML sections and the tables behind them,
-    every figure read through the gateway as the audience's viewer."""
+    every figure read through the gateway as the audience's viewer. With
+    `previous_meeting` (a meeting of the archive), the key figures are compared
+    with what that meeting showed, split into new events and corrections."""
     viewer = audience_viewer(scope, audience)
     if scope.as_of is None:  # the last dated event; today when nothing is dated yet
         scope = scope.at(access.fetch(db, viewer, "indicators", "data_date") or date.today())
@@ -239,6 +243,7 @@ def build(db: Database, scope: Scope, reference: date | None, audience: str) -> 
         if not publication_dates(db, viewer):
             sections = (_cover, _nothing_published, _definitions)
     pack = _Pack(db, viewer, viewer.restrict(scope), reference, audience)
+    pack.previous_meeting = previous_meeting
     if pack.elu:
         pack.requested = requested
     parts = [section(pack) for section in sections]
@@ -325,7 +330,34 @@ def _key_figures(pack: _Pack) -> str:
                  since: fmt.DASH})
     pack.tables["Chiffres clés"] = pd.DataFrame(rows)
     return (f'<h2 class="section">Chiffres clés au {pack.as_of_text}</h2>'
-            + _table(pack.tables["Chiffres clés"]) + pack.note())
+            + _table(pack.tables["Chiffres clés"]) + pack.note() + _since_meeting(pack))
+
+
+def _since_meeting(pack: _Pack) -> str:
+    """« Depuis la dernière séance »: the key figures against what the previous
+    meeting of the archive showed, new events and corrections apart."""
+    if pack.previous_meeting is None:
+        return ""
+    meeting = pack.fetch("meetings", "get", pack.previous_meeting)
+    split = pack.fetch("meetings", "since", meeting.meeting_id, pack.scope.as_of)
+    shown = f"Présenté le {fmt.day(meeting.meeting_date)}"
+    rows = [{"Indicateur": r["label"], shown: pack.count(r["frozen"]),
+             f"Au {pack.as_of_text}": pack.count(r["now"]),
+             "Évolution": pack.change(r["change"], 0) if not fmt.is_missing(r["change"])
+             else pack.count(None),
+             "dont événements nouveaux": pack.change(r["new"], 0)
+             if not fmt.is_missing(r["new"]) else pack.count(None),
+             "dont corrections du passé": pack.change(r["corrections"], 0)
+             if not fmt.is_missing(r["corrections"]) else pack.count(None)}
+            for _, r in split.iterrows()]
+    pack.tables["Depuis la séance"] = pd.DataFrame(rows)
+    return (f"<h3>Depuis la séance du {fmt.day(meeting.meeting_date)} "
+            f"({html.escape(meeting.title)}, situation au {fmt.day(meeting.as_of)})</h3>"
+            + _table(pack.tables["Depuis la séance"])
+            + '<p class="note">Événements nouveaux : datés après la situation de la séance. '
+              "Corrections du passé : données sur la période antérieure saisies ou modifiées "
+              "depuis la séance (relogements enregistrés en retard, statuts corrigés). Les "
+              "chiffres présentés sont ceux que la séance a figés.</p>")
 
 
 def _attention(pack: _Pack) -> str:
@@ -813,8 +845,9 @@ def write_annex(tables: dict[str, pd.DataFrame], out: str | Path, readme: dict |
 
 
 def generate(db: Database, scope: Scope, reference: date | None, audience: str,
-             pdf: str | Path, annex: str | Path | None = None) -> dict:
-    pack = build(db, scope, reference, audience)
+             pdf: str | Path, annex: str | Path | None = None,
+             previous_meeting: int | None = None) -> dict:
+    pack = build(db, scope, reference, audience, previous_meeting)
     write_pdf(pack["html"], pdf)
     if annex:
         write_annex(pack["tables"], annex, pack["readme"], pack["definitions"])
