@@ -251,7 +251,23 @@ def _kpi_frame(db: Database, viewer: Viewer, scope: Scope) -> pd.DataFrame:
     long = wide[numeric].assign(unit=units).melt(id_vars="unit", var_name="figure",
                                                  value_name="value")
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype(float)
-    return long[["unit", "figure", "value"]]
+    return pd.concat([long[["unit", "figure", "value"]], _survey_frame(db, viewer, scope)],
+                     ignore_index=True)
+
+
+SURVEY_FIGURES = ("n_answers", "n_satisfied", "satisfied_share")
+
+
+def _survey_frame(db: Database, viewer: Viewer, scope: Scope) -> pd.DataFrame:
+    """The satisfied shares of the survey (per question and wave, whole scope):
+    figures "satisfied_share|<question>|<wave>" and their n_answers / n_satisfied."""
+    shares = access.fetch(db, viewer, "survey", "shares", scope)
+    rows = [{"unit": TOTAL, "figure": f"{name}|{q}|{int(w)}",
+             "value": None if fmt.is_missing(v) else float(v)}
+            for q, w, *values in zip(shares["question"], shares["wave"],
+                                     *(shares[c] for c in SURVEY_FIGURES))
+            for name, v in zip(SURVEY_FIGURES, values)]
+    return pd.DataFrame(rows, columns=["unit", "figure", "value"]).astype({"value": float})
 
 
 def _pack(db: Database, scope: Scope, reference: date | None, audience: str,
@@ -501,6 +517,60 @@ def correction_changes(db: Database, viewer: Viewer, meeting_id: int,
     if not viewer.named:
         frame = changes.mask_personal(frame, access.PERSONAL_COLUMNS)
     return frame
+
+
+# -- naming and showing a figure ------------------------------------------------------------------
+_PARTS = {"num": "numérateur", "den": "dénominateur"}
+_SURVEY_PARTS = {"n_answers": "réponses", "n_satisfied": "satisfaits",
+                 "satisfied_share": "part de satisfaits"}
+_GROUPS = {"t12": "T1-T2", "t34": "T3-T4", "t56": "T5-T6"}
+
+
+def figure_label(figure: str) -> str:
+    """The French name of a frozen figure: « Relogés », « Taux d'avancement
+    (numérateur) », « Bien accompagné pendant le relogement, vague 1 : satisfaits »."""
+    from . import indicators, survey
+
+    if "|" in figure:
+        name, question, wave = figure.split("|")
+        return (f"{survey.QUESTION_LABELS.get(question, question)}, vague {wave} : "
+                f"{_SURVEY_PARTS.get(name, name)}")
+    labels = _labels(indicators)
+    if figure in labels:
+        return labels[figure]
+    base, _, part = figure.rpartition("_")
+    if part in _PARTS and base in labels:
+        return f"{labels[base]} ({_PARTS[part]})"
+    if base == "rent_compensation" and part in _GROUPS:
+        return f"Relogements ouvrant droit à la compensation ANRU ({_GROUPS[part]})"
+    return figure
+
+
+_LABEL_CACHE: dict[str, str] = {}
+
+
+def _labels(indicators) -> dict[str, str]:
+    if not _LABEL_CACHE:
+        table = indicators.definitions()
+        part = table[table["kind"] == "indicator"]
+        _LABEL_CACHE.update(zip(part["key"], part["label"]))
+        _LABEL_CACHE.update({k: v[0] for k, v in HEADLINE.items()})
+    return _LABEL_CACHE
+
+
+def figure_text(figure: str, value, elu: bool = False) -> str:
+    """A frozen value in French: counts « 1 234 », shares « 74,8 % », euros « 1 500 € »;
+    a missing value « s » for officials' meetings (hidden), else « — »."""
+    if value is None or fmt.is_missing(value):
+        return privacy.HIDDEN if elu else fmt.DASH
+    name = figure.split("|")[0]
+    if name.endswith(("_share", "_rate")) or name in ("progress_rate", "satisfied_share"):
+        return fmt.share(value)
+    if name == "offers_per_rehoused":
+        return fmt.number(value, 2)
+    if name.endswith(("_eur", "_median", "_change")):
+        return fmt.euros(value)
+    return fmt.integer(value)
 
 
 # -- reproducing --------------------------------------------------------------------------------
