@@ -217,6 +217,7 @@ class Database:
         self._migrations = migrations(migrations_dir)
         self.latest_version = len(self._migrations)
         self._write_lock = threading.Lock()
+        self._readers = threading.local()  # per thread: a reading cursor, macros defined
         if not self.path.exists():
             if not create:
                 raise RelogError(missing_message(self.path))
@@ -326,11 +327,32 @@ class Database:
             raise TypeError(f"Missing SQL parameters: {sorted(missing)}")
         args = {k: _param(v) for k, v in params.items() if k in wanted}
         with self._access.shared():
-            cur = self.cursor()
+            cur = self._reading_cursor()
             try:
                 return cur.execute(sql, args).df()
-            finally:
+            except BaseException:
+                self._drop_reading_cursor()  # the next query starts from a fresh cursor
+                raise
+
+    def _reading_cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's reading cursor (DuckDB: one cursor per thread), made once per
+        connection: defining the macros costs ~15-20 ms, more than many queries. A
+        connection swapped by write_access or rewrite gets new cursors."""
+        local = self._readers
+        if getattr(local, "con", None) is not self._con:
+            self._drop_reading_cursor()
+            local.cur, local.con = self.cursor(), self._con
+        return local.cur
+
+    def _drop_reading_cursor(self) -> None:
+        local = self._readers
+        cur = getattr(local, "cur", None)
+        local.cur = local.con = None
+        if cur is not None:
+            try:
                 cur.close()
+            except Exception:  # its connection may be closed already
+                pass
 
     @contextmanager
     def write_access(self):
