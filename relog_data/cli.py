@@ -123,6 +123,46 @@ def _parser() -> argparse.ArgumentParser:
                    help="effacer vraiment (sinon : simulation, rien n'est modifié)")
     p.add_argument("--db", type=Path, default=None)
 
+    p = sub.add_parser("seance", help="archive des séances : chiffres, points d'attention et "
+                                      "rapport figés le jour de la séance")
+    seance_sub = p.add_subparsers(dest="seance_command", required=True,
+                                  parser_class=_FrenchParser)
+    s = seance_sub.add_parser("create", help="enregistrer une séance (fige ses chiffres, ses "
+                                             "points d'attention, son rapport PDF et son annexe)")
+    s.add_argument("--date", required=True, metavar="JJ/MM/AAAA", help="date de la séance")
+    s.add_argument("--titre", required=True, metavar="TEXTE",
+                   help="titre (par exemple « Groupe technique relogement — mars 2009 »)")
+    s.add_argument("--public", required=True, choices=["elu", "partenaire", "charge"],
+                   help="public de la séance (elu : chiffres protégés)")
+    s.add_argument("--operations", default="", metavar="CODE1,CODE2",
+                   help="opérations du périmètre ; toutes par défaut")
+    s.add_argument("--phases", default="", metavar="1,2",
+                   help="phases du périmètre ; toutes par défaut")
+    s.add_argument("--situation", default=None, metavar="JJ/MM/AAAA",
+                   help="date de situation des chiffres ; date des données par défaut")
+    s.add_argument("--precedente", default=None, metavar="N°",
+                   help="numéro de la séance précédente (évolutions), de même public")
+    s.add_argument("--sans-pdf", action="store_true",
+                   help="ne pas produire le rapport PDF ni l'annexe (plus rapide)")
+    s = seance_sub.add_parser("list", help="lister les séances enregistrées")
+    s = seance_sub.add_parser("show", help="afficher une séance : chiffres figés et points "
+                                           "d'attention")
+    s.add_argument("id", metavar="N°", help="numéro de la séance")
+    s.add_argument("--reproduire", action="store_true",
+                   help="recalculer ses chiffres à sa date de situation sur les données "
+                        "actuelles et lister les écarts, avec leur cause")
+    s = seance_sub.add_parser("export", help="écrire l'archive .zip d'une séance (rapport PDF, "
+                                             "annexe, chiffres en JSON)")
+    s.add_argument("id", metavar="N°", help="numéro de la séance")
+    s.add_argument("--vers", required=True, type=Path, metavar="FICHIER.zip",
+                   help="fichier .zip à écrire")
+    s = seance_sub.add_parser("withdraw", help="retirer une séance (elle reste dans l'archive, "
+                                               "marquée retirée)")
+    s.add_argument("id", metavar="N°", help="numéro de la séance")
+    s.add_argument("--motif", required=True, metavar="TEXTE", help="pourquoi elle est retirée")
+    for s in seance_sub.choices.values():
+        s.add_argument("--db", type=Path, default=None)
+
     p = sub.add_parser("audit", help="journal d'audit (CSV sur la sortie standard ou un fichier)")
     p.add_argument("--out", type=Path, default=None, metavar="SORTIE.csv")
     p.add_argument("--db", type=Path, default=None)
@@ -177,6 +217,8 @@ def _cmd_demo(args) -> int:
         if not args.force:
             raise RelogError(f"{path} existe déjà (utilisez --force pour la remplacer).")
         path.unlink()
+    print("Construction de la base de démonstration (environ une minute : ses quatre séances "
+          "et leurs rapports PDF)…", flush=True)
     counts = demo.build_demo(path)
     summary = ", ".join(f"{table} {n}" for table, n in counts.items())
     print(f"Base de démonstration créée : {path} ({summary}).")
@@ -448,6 +490,288 @@ def _cmd_audit(args) -> int:
     return 0
 
 
+# -- séances (the meeting archive, relog_data/meetings.py) ---------------------------------------
+AUDIENCE_WORDS = {"elu": "élus", "partenaire": "partenaires", "charge": "chargés de relogement"}
+
+
+def _day_argument(text: str, what: str):
+    """A date typed as JJ/MM/AAAA or AAAA-MM-JJ."""
+    from datetime import datetime
+
+    text = text.strip()
+    for form in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            pass
+    raise RelogError(f"{what} invalide : « {text} » (attendu JJ/MM/AAAA, par exemple "
+                     f"31/03/2009, ou AAAA-MM-JJ).")
+
+
+def _number_argument(text: str, what: str) -> int:
+    if not text.strip().isdigit():
+        raise RelogError(f"{what} invalide : « {text} » (attendu un numéro de séance, par "
+                         "exemple 3 ; voir « python -m relog_data seance list »).")
+    return int(text.strip())
+
+
+def _phases_argument(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not all(p.isdigit() for p in parts):
+        raise RelogError(f"Phases invalides : « {text} » (attendu des numéros séparés par des "
+                         "virgules, par exemple 1,2).")
+    return tuple(int(p) for p in parts)
+
+
+def _seance_viewer():
+    from .access import Viewer
+
+    return Viewer("admin", login=audit.cli_login())  # the command line acts as administrator
+
+
+def _figure_order(figure: str) -> tuple:
+    """Headline figures first, then the dictionary's order (indicators.INDICATOR_KEYS),
+    each share followed by its numerator and denominator, the survey last."""
+    from . import meetings
+
+    headline = list(meetings.HEADLINE)
+    if figure in headline:
+        return (0, headline.index(figure), figure)
+    name = figure.split("|")[0]
+    if name in ("n_answers", "n_satisfied"):
+        name = "satisfied_share"
+    keys = list(indicators.INDICATOR_KEYS)
+    base = max((k for k in keys if name == k or name.startswith(f"{k}_")), key=len,
+               default=None)
+    if base is None and name.startswith("rent_compensation_"):
+        base = "rent_compensation_count"
+    return (1, keys.index(base) if base else len(keys), figure)
+
+
+def _signed_figure(figure: str, value) -> str:
+    """A difference between two values of a figure: « +3 », « −0,3 % »."""
+    from . import fmt, meetings
+
+    if value is None or fmt.is_missing(value):
+        return fmt.DASH
+    sign, size = ("+" if value >= 0 else "\u2212"), abs(float(value))
+    text = meetings.figure_text(figure, size)
+    if size and not any(c in "123456789" for c in text):  # « −0 € »: a small change, shown
+        text = (fmt.share(size, 2) if text.endswith("%") else fmt.euros(size, 2)
+                if text.endswith("€") else fmt.number(size, 2))
+    return sign + text
+
+
+def _meeting_lines(db, viewer, m) -> list[str]:
+    from . import access, fmt
+
+    ops = ", ".join(m.operations) or "toutes"
+    phases = ", ".join(str(p) for p in m.phases) or "toutes"
+    previous = "aucune"
+    if m.previous_id is not None:
+        try:
+            before = access.fetch(db, viewer, "meetings", "get", m.previous_id)
+            previous = f"n° {before.meeting_id} du {fmt.day(before.meeting_date)}"
+        except RelogError:
+            previous = f"n° {m.previous_id}"
+    lines = [
+        f"Séance n° {m.meeting_id} : {_meeting_name(m)}"
+        + (" [retirée]" if m.withdrawn else ""),
+        f"Public : {AUDIENCE_WORDS.get(m.audience, m.audience)} · opérations : {ops} · phases : "
+        f"{phases} · situation au {fmt.day(m.as_of)} · séance précédente : {previous}",
+        f"Créée par {m.created_by} le {pd.Timestamp(m.created_at):%d/%m/%Y à %H:%M} · "
+        + (f"données de l'import n° {m.import_id}" if m.import_id is not None
+           else "aucun import avant elle"),
+        "Rapport PDF : " + (f"SHA-256 {m.pdf_sha256}" if m.pdf_sha256 else "aucun")
+        + (" · annexe Excel : SHA-256 " + m.annex_sha256 if m.annex_sha256 else ""),
+    ]
+    if m.note:
+        lines.append(f"Note : {m.note}")
+    if m.withdrawn:
+        lines.append(f"RETIRÉE le {pd.Timestamp(m.withdrawn_at):%d/%m/%Y à %H:%M} par "
+                     f"{m.withdrawn_by} : {m.withdrawn_reason}")
+    return lines
+
+
+def _cmd_seance(args) -> int:
+    """The meeting archive. Errors (unknown meeting, bad date…) exit 1 in French."""
+    try:
+        return _SEANCE[args.seance_command](args, args.db or default_db_path())
+    except DatabaseBusy:
+        raise
+    except RelogError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+
+
+def _seance_create(args, path) -> int:
+    from . import access, fmt, meetings
+
+    meeting_date = _day_argument(args.date, "Date de séance")
+    as_of = _day_argument(args.situation, "Date de situation") if args.situation else None
+    previous = (_number_argument(args.precedente, "Séance précédente")
+                if args.precedente is not None else None)
+    scope = indicators.Scope(tuple(_operations(args.operations) or ()),
+                             _phases_argument(args.phases), as_of=as_of)
+    viewer = _seance_viewer()
+    with Database(path, read_only=False) as db:
+        indicators.check_scope(db, scope)
+        meeting_id = meetings.create(db, viewer, meeting_date=meeting_date, title=args.titre,
+                                     audience=args.public, scope=scope, previous_id=previous,
+                                     with_files=not args.sans_pdf, login=viewer.login)
+        m = access.fetch(db, viewer, "meetings", "get", meeting_id)
+    print(meeting_id)
+    pack = (f"rapport PDF SHA-256 {m.pdf_sha256}" if m.pdf_sha256
+            else "sans rapport PDF (--sans-pdf)" if args.sans_pdf
+            else f"sans rapport PDF : {m.note}")
+    print(f"Séance n° {meeting_id} enregistrée : {_meeting_name(m)} · public "
+          f"{AUDIENCE_WORDS.get(m.audience, m.audience)} · situation au {fmt.day(m.as_of)} · "
+          f"{pack}")
+    return 0
+
+
+def _meeting_name(m) -> str:
+    """« séance du 02/04/2009 « Groupe technique relogement — mars 2009 » »."""
+    from . import fmt
+
+    return f"séance du {fmt.day(m.meeting_date)} « {m.title} »"
+
+
+def _text_table(columns: dict[str, list[str]]) -> str:
+    """A plain table, every column left-aligned."""
+    widths = {name: max([len(name)] + [len(str(v)) for v in values])
+              for name, values in columns.items()}
+    rows = [list(columns)] + [list(r) for r in zip(*columns.values())]
+    return "\n".join("  ".join(str(v).ljust(widths[name]) for name, v in zip(columns, row))
+                     .rstrip() for row in rows)
+
+
+def _seance_list(args, path) -> int:
+    from . import access, fmt
+
+    viewer = _seance_viewer()
+    with Database(path, read_only=True) as db:
+        shown = access.fetch(db, viewer, "meetings", "visible")
+    if not shown:
+        print("Aucune séance enregistrée. Pour en enregistrer une : python -m relog_data seance "
+              "create --date JJ/MM/AAAA --titre TEXTE --public partenaire")
+        return 0
+    listed = sorted(shown, key=lambda m: (m.meeting_date, m.as_of, m.meeting_id))
+    table = _text_table({
+        "n°": [str(m.meeting_id) for m in listed],
+        "date": [fmt.day(m.meeting_date) for m in listed],
+        "titre": [m.title for m in listed],
+        "public": [AUDIENCE_WORDS.get(m.audience, m.audience) for m in listed],
+        "situation au": [fmt.day(m.as_of) for m in listed],
+        "précédente": ["" if m.previous_id is None else f"n° {m.previous_id}" for m in listed],
+        "créée par": [m.created_by for m in listed],
+        "retirée": [f"oui, le {fmt.day(m.withdrawn_at)}" if m.withdrawn else "non"
+                    for m in listed],
+    })
+    print(f"{len(listed)} séance(s) enregistrée(s) :")
+    print(table)
+    return 0
+
+
+def _seance_show(args, path) -> int:
+    from . import access
+
+    meeting_id = _number_argument(args.id, "Numéro de séance")
+    viewer = _seance_viewer()
+    with Database(path, read_only=True) as db:
+        m = access.fetch(db, viewer, "meetings", "get", meeting_id)
+        figures = access.fetch(db, viewer, "meetings", "figures", meeting_id)
+        points = access.fetch(db, viewer, "meetings", "points", meeting_id)
+        differences = (access.fetch(db, viewer, "meetings", "reproduce", meeting_id)
+                       if args.reproduire else None)
+        lines = _meeting_lines(db, viewer, m)
+    for line in lines:
+        print(line)
+    from . import meetings
+
+    total = figures[figures["unit"] == meetings.TOTAL]
+    values = dict(zip(total["figure"], total["value"]))
+    print()
+    print("Chiffres figés (ensemble du périmètre) :")
+    for key in sorted(values, key=_figure_order):
+        print(f"  {meetings.figure_label(key)} : "
+              f"{meetings.figure_text(key, values[key], elu=m.audience == 'elu')}")
+    print()
+    if points.empty:
+        print("Points d'attention : aucun.")
+    else:
+        print("Points d'attention :")
+        for p in points.itertuples():
+            print(f"  {p.rank}. [{p.kind}] {p.text}")
+    if differences is not None:
+        print()
+        _print_reproduction(m, differences)
+    return 0
+
+
+def _print_reproduction(m, differences: pd.DataFrame) -> None:
+    """Every figure that differs, total first, then why: each household whose
+    state changed and what the imports after the meeting changed in its rows."""
+    from . import fmt, meetings
+
+    when = fmt.day(m.as_of)
+    if differences.empty:
+        print(f"Aucun écart : recalculés au {when} sur les données actuelles, les chiffres "
+              "sont ceux que la séance a montrés.")
+        return
+    print(f"Écarts : recalculés au {when} sur les données actuelles, {len(differences)} "
+          "chiffre(s) diffèrent de ce que la séance a montré (des données sur la période "
+          "d'avant la séance ont été saisies ou corrigées depuis) :")
+    rows = sorted(differences.itertuples(), key=lambda r: (
+        r.unit != meetings.TOTAL, r.unit, _figure_order(r.figure)))
+    elu = m.audience == "elu"
+    why: list[str] = []
+    for r in rows:
+        unit = "ensemble" if r.unit == meetings.TOTAL else r.unit
+        households = f" · ménages : {', '.join(r.households)}" if len(r.households) else ""
+        print(f"  {meetings.figure_label(r.figure)} ({unit}) : "
+              f"{meetings.figure_text(r.figure, r.frozen, elu)} → "
+              f"{meetings.figure_text(r.figure, r.now, elu)} "
+              f"({_signed_figure(r.figure, r.difference)}){households}")
+        why += [line for line in str(r.why or "").splitlines() if line not in why]
+    if why:
+        print("Pourquoi (ménages dont la situation à cette date a changé, et imports qui les "
+              "ont modifiés) :")
+        for line in why:
+            print(f"  {line}")
+
+
+def _seance_export(args, path) -> int:
+    from . import access
+
+    meeting_id = _number_argument(args.id, "Numéro de séance")
+    if args.vers.suffix.lower() != ".zip":
+        raise RelogError("L'archive s'écrit dans un fichier .zip (et non "
+                         f"« {args.vers.name} »).")
+    viewer = _seance_viewer()
+    with Database(path, read_only=True) as db:
+        data = access.fetch(db, viewer, "meetings", "archive", meeting_id)
+    args.vers.write_bytes(data)
+    print(f"Archive de la séance n° {meeting_id} écrite : {args.vers} ({len(data)} octets).")
+    return 0
+
+
+def _seance_withdraw(args, path) -> int:
+    from . import meetings
+
+    meeting_id = _number_argument(args.id, "Numéro de séance")
+    viewer = _seance_viewer()
+    with Database(path, read_only=False) as db:
+        meetings.withdraw(db, viewer, meeting_id, args.motif, login=viewer.login)
+    print(f"Séance n° {meeting_id} retirée (elle reste dans l'archive, marquée retirée) : "
+          f"{' '.join(args.motif.split())}")
+    return 0
+
+
+_SEANCE = {"create": _seance_create, "list": _seance_list, "show": _seance_show,
+           "export": _seance_export, "withdraw": _seance_withdraw}
+
+
 _COMMANDS = {"init": _cmd_init, "users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template,
-             "history": _cmd_history}
+             "history": _cmd_history, "seance": _cmd_seance}

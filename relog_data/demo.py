@@ -9,14 +9,27 @@ Statuses are chosen first (fixed counts per phase), then each household gets a
 history of dated events consistent with its status at DEMO_DATE: diagnosis,
 offers and answers, temporary then definitive moves, exit, follow-ups and
 survey answers, so that the dictionary's validation rules hold.
+
+The demo also ships with the meeting archive of its last months (issue #19):
+three committee meetings and an elected officials' review, with moves recorded
+late in between. A few households that moved in January–March 2009 (set A) and
+in April–May 2009 (set B) are first stored as they were before their move
+(« accord »), the meetings of December 2008 and March 2009 are frozen, set A
+is imported (a correction of the March meeting), the meeting of May 2009 is
+frozen, then set B is imported (a correction of the May meeting). The final
+tables are exactly those of `build_frames`.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+import pandas as pd
 
 from . import codes
 from .db import Database
@@ -30,6 +43,7 @@ from .model import (
     PHASES,
     SURVEY,
     SURVEY_QUESTIONS,
+    TABLES,
     VACANCIES,
 )
 from .store import insert_frames, typed_frame
@@ -732,16 +746,135 @@ def build_frames(seed: int = SEED) -> dict:
     return builder.frames()
 
 
-def build_demo(path: str | Path, seed: int = SEED) -> dict[str, int]:
-    """Create the demo database at `path` (which must not exist yet)."""
+# -- the meeting archive and the moves recorded late ---------------------------------------------
+# Definitive moves recorded late: (first day, last day) of each set; LATE_PER_SET households each.
+LATE_WINDOWS = ((date(2009, 1, 1), date(2009, 3, 31)), (date(2009, 4, 1), date(2009, 5, 30)))
+LATE_PER_SET = 3
+LATE_STATUS = "accord"  # their recorded status before the move (they have an accepted offer)
+LATE_TABLES = ("moves", "followups", "survey_answers")  # their rows withheld until the import
+LATE_USER = "démo : saisie tardive"
+DEMO_ADMIN = "démo (administrateur)"
+# key: (meeting date, title, audience, situation date, key of the previous meeting), created
+# by an administrator in the order of DEMO_STEPS.
+DEMO_MEETINGS = {
+    "gtr-2008-12": (date(2009, 1, 8), "Groupe technique relogement — décembre 2008",
+                    "partenaire", date(2008, 12, 31), None),
+    "gtr-2009-03": (date(2009, 4, 2), "Groupe technique relogement — mars 2009",
+                    "partenaire", date(2009, 3, 31), "gtr-2008-12"),
+    "elus-2009-03": (date(2009, 4, 9), "Revue de projet élus — mars 2009", "elu",
+                     date(2009, 3, 31), None),
+    "gtr-2009-05": (date(2009, 6, 4), "Groupe technique relogement — mai 2009",
+                    "partenaire", date(2009, 5, 30), "gtr-2009-03"),
+}
+# In order: a meeting to freeze, or the index of a late set to import.
+DEMO_STEPS = ("gtr-2008-12", "gtr-2009-03", "elus-2009-03", 0, "gtr-2009-05", 1)
+
+
+def late_households(frames: dict, seed: int = SEED) -> tuple[tuple[str, ...], ...]:
+    """The households whose definitive move the demo records late, one tuple per
+    LATE_WINDOWS set, chosen deterministically among the rehoused households
+    whose only move is a definitive one dated in the window (no temporary move,
+    not split off another household nor split into another)."""
+    moves, households = frames["moves"], frames["households"]
+    per_household = moves.groupby("household_id").size()
+    status = households.set_index("household_id")["status"]
+    related = set(households["origin_household_id"].dropna()) | set(
+        households.loc[households["origin_household_id"].notna(), "household_id"])
+    definitive = moves[moves["nature"] == "définitif"]
+    rng = random.Random(seed + 19)
+    chosen = []
+    for first, last in LATE_WINDOWS:
+        inside = definitive[(definitive["move_date"] >= pd.Timestamp(first))
+                            & (definitive["move_date"] <= pd.Timestamp(last))]
+        candidates = sorted(h for h in inside["household_id"]
+                            if per_household[h] == 1 and status[h] == "relogé"
+                            and h not in related)
+        chosen.append(tuple(sorted(rng.sample(candidates, LATE_PER_SET))))
+    return tuple(chosen)
+
+
+def _late_frames(frames: dict, households: tuple[str, ...]) -> dict:
+    """The rows of `households` the late import brings: their household rows
+    (status « relogé ») and their moves, follow-ups and survey answers."""
+    late = {"households": frames["households"][
+        frames["households"]["household_id"].isin(households)].reset_index(drop=True)}
+    for table in LATE_TABLES:
+        frame = frames[table]
+        late[table] = frame[frame["household_id"].isin(households)].reset_index(drop=True)
+    return late
+
+
+def _before_late(frames: dict, late: tuple[tuple[str, ...], ...]) -> dict:
+    """`frames` without the late rows, the late households at LATE_STATUS."""
+    withheld = [h for group in late for h in group]
+    early = dict(frames)
+    households = frames["households"].copy()
+    households.loc[households["household_id"].isin(withheld), "status"] = LATE_STATUS
+    early["households"] = households
+    for table in LATE_TABLES:
+        frame = frames[table]
+        early[table] = frame[~frame["household_id"].isin(withheld)].reset_index(drop=True)
+    return early
+
+
+def _import_late(db: Database, frames: dict, households: tuple[str, ...], number: int) -> None:
+    """Import the late rows of `households` as a workbook, as an officer would."""
+    from .export import write_workbook
+    from .importer import import_sources
+    from .sources import Source
+
+    with tempfile.TemporaryDirectory() as folder:
+        name = f"saisie-tardive-{number}.xlsx"
+        path = write_workbook(_late_frames(frames, households), Path(folder) / name)
+        source = Source(name, path.read_bytes())
+    report = import_sources(db, [source], user=LATE_USER)
+    if not report.committed:
+        raise RuntimeError("demo: late import refused:\n" + report.problems_frame().to_string())
+
+
+def _create_meetings_and_imports(db: Database, frames: dict,
+                                 late: tuple[tuple[str, ...], ...], with_files: bool) -> None:
+    from . import meetings
+    from .access import Viewer
+    from .indicators import Scope
+
+    admin = Viewer("admin", login=DEMO_ADMIN)
+    ids: dict[str, int] = {}
+    for step in DEMO_STEPS:
+        if isinstance(step, int):
+            _import_late(db, frames, late[step], step + 1)
+            continue
+        meeting_date, title, audience, as_of, previous = DEMO_MEETINGS[step]
+        ids[step] = meetings.create(
+            db, admin, meeting_date=meeting_date, title=title, audience=audience,
+            scope=Scope(as_of=as_of), previous_id=ids[previous] if previous else None,
+            with_files=with_files, login=DEMO_ADMIN)
+
+
+def build_demo(path: str | Path, seed: int = SEED, with_files: bool = True) -> dict[str, int]:
+    """Create the demo database at `path` (which must not exist yet), with its
+    meeting archive (`with_files`: their PDF packs, when Chromium is found)."""
     path = Path(path)
     if path.exists():
         raise FileExistsError(path)
     frames = build_frames(seed)
+    late = late_households(frames, seed)
+    backups = path.parent / "backups"  # each import leaves a copy there: the demo needs none
+    backups_before = set(backups.iterdir()) if backups.is_dir() else None
     db = Database(path, read_only=False, create=True)
     try:
         with db.writer() as cur:
-            counts = insert_frames(cur, frames)
+            insert_frames(cur, _before_late(frames, late))
+            from . import geo
+
+            perimeters = geo.demo_perimeters(frames["operations"])
+            for code in perimeters["code"]:
+                geo.store_boundaries(cur, perimeters[perimeters["code"] == code], "perimetre",
+                                     "démo (périmètre indicatif)", code)
+            geo.refresh_computed(cur)
+        # Imports into the demo are refused: they come before the 'demo' setting.
+        _create_meetings_and_imports(db, frames, late, with_files)
+        with db.writer() as cur:
             settings = {
                 "demo": "oui",
                 "demo_date": DEMO_DATE.isoformat(),
@@ -750,13 +883,12 @@ def build_demo(path: str | Path, seed: int = SEED) -> dict[str, int]:
             }
             for key, value in settings.items():
                 cur.execute("INSERT INTO settings VALUES ($k, $v)", {"k": key, "v": value})
-            from . import geo
-
-            perimeters = geo.demo_perimeters(frames["operations"])
-            for code in perimeters["code"]:
-                geo.store_boundaries(cur, perimeters[perimeters["code"] == code], "perimetre",
-                                     "démo (périmètre indicatif)", code)
-            geo.refresh_computed(cur)
     finally:
         db.close()
-    return counts
+        if backups_before is None:
+            shutil.rmtree(backups, ignore_errors=True)
+        elif backups.is_dir():
+            for made in set(backups.iterdir()) - backups_before:
+                made.unlink()
+    return {t.name: len(frames[t.name]) for t in TABLES  # as insert_frames counts them
+            if t.name in frames and len(frames[t.name])}

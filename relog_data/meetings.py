@@ -194,7 +194,7 @@ def listing(db: Database, viewer: Viewer) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["meeting_id", "meeting_date", "title", "audience",
                                        "operations", "phases", "as_of", "previous_id",
                                        "created_by", "created_at", "pdf_sha256", "withdrawn",
-                                       "withdrawn_reason"])
+                                       "withdrawn_reason"]).astype({"previous_id": "Int64"})
 
 
 def get(db: Database, viewer: Viewer, meeting_id: int) -> Meeting:
