@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_iso_date, required=True, metavar="AAAA-MM-JJ")
     p.add_argument("--reference", type=_iso_date, default=None, metavar="AAAA-MM-JJ",
                    help="date de la séance précédente (évolutions)")
+    p.add_argument("--seance-precedente", default=None, type=int, metavar="N°",
+                   help="séance de l'archive à laquelle comparer les chiffres clés (ce qu'elle "
+                        "a montré, nouveaux événements et corrections à part)")
     p.add_argument("--audience", required=True, choices=["elu", "partenaire", "charge"])
     p.add_argument("--annex", type=Path, default=None, metavar="ANNEXE.xlsx")
 
@@ -359,10 +362,18 @@ def _cmd_report(args) -> int:
     started = time.perf_counter()
     with Database(path, read_only=True) as db:
         indicators.check_scope(db, scope)
-        problem = indicators.reference_problem(args.as_of or indicators.data_date(db), args.reference)
+        reference = args.reference
+        if args.seance_precedente is not None:
+            from . import access
+
+            meeting = access.fetch(db, _seance_viewer(), "meetings", "get",
+                                   args.seance_precedente)
+            reference = reference or meeting.as_of
+        problem = indicators.reference_problem(args.as_of or indicators.data_date(db), reference)
         if problem:
             raise RelogError(problem)
-        report.generate(db, scope, args.reference, args.audience, args.out, args.annex)
+        report.generate(db, scope, reference, args.audience, args.out, args.annex,
+                        previous_meeting=args.seance_precedente)
     print(f"Rapport écrit : {args.out}" + (f" ; annexe : {args.annex}" if args.annex else "")
           + f" ({time.perf_counter() - started:.1f} s).")
     return 0
@@ -772,6 +783,8 @@ _SEANCE = {"create": _seance_create, "list": _seance_list, "show": _seance_show,
            "export": _seance_export, "withdraw": _seance_withdraw}
 
 
-_COMMANDS = {"init": _cmd_init, "users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit, "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis, "migrate": _cmd_migrate,
+_COMMANDS = {"init": _cmd_init, "users": _cmd_users, "purge": _cmd_purge, "audit": _cmd_audit,
+             "report": _cmd_report, "geo": _cmd_geo, "demo": _cmd_demo, "kpis": _cmd_kpis,
+             "migrate": _cmd_migrate,
              "import": _cmd_import, "export": _cmd_export, "template": _cmd_template,
              "history": _cmd_history, "seance": _cmd_seance}

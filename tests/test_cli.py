@@ -299,3 +299,21 @@ def test_seance_show_reproduire_names_the_late_moves(demo_db_path, capsys):
     assert cli.main(["seance", "show", str(december), "--reproduire",
                      "--db", str(demo_db_path)]) == 0
     assert "Aucun écart : recalculés au 31/12/2008" in capsys.readouterr().out
+
+
+def test_report_compared_with_an_archived_meeting(demo_db_path, tmp_path, capsys):
+    """`report --seance-precedente N°`: an unknown meeting is a French error; the
+    pack's key figures against the May meeting split new events and corrections."""
+    from relog_data import cli
+
+    out = tmp_path / "rapport.pdf"
+    argv = ["report", str(out), "--db", str(demo_db_path), "--as-of", "2009-06-30",
+            "--audience", "partenaire"]
+    assert cli.main([*argv, "--seance-precedente", "99"]) != 0
+    assert "Séance inconnue : n° 99." in capsys.readouterr().err and not out.exists()
+    assert cli.main([*argv, "--seance-precedente", "4"]) == 0
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Depuis la séance du 04/06/2009" in " ".join(text.split())
+    assert "dont corrections" in text
