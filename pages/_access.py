@@ -48,6 +48,7 @@ PAGES = {
     ],
     "Séance": [
         ("Rapport de séance", "meeting_report", ":material/picture_as_pdf:", "rapport"),
+        ("Séances", "meetings", ":material/inventory_2:", "seances"),
     ],
     "Évaluation": [
         ("Satisfaction", "satisfaction", ":material/sentiment_satisfied:", "enquete-satisfaction"),
@@ -63,7 +64,7 @@ PAGES = {
 
 # Pages (by url_path) each role may open; the others are not registered.
 ELU_PAGES = {"synthese", "avancement", "calendrier", "qualite", "carte", "rapport",
-             "enquete-satisfaction", "definitions"}
+             "seances", "enquete-satisfaction", "definitions"}
 ADMIN_PAGES = {"import", "journal"}
 
 

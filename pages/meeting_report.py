@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import access, fmt, indicators, privacy, report
+from relog_data import access, fmt, indicators, meetings, privacy, report
 from relog_data.errors import RelogError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,3 +68,68 @@ if isinstance(files, dict):
                     "application/pdf", f"rapport de séance ({who})", container=left)
         ui.download("Télécharger l'annexe (Excel)", files["annex"], f"{stem}-annexe.xlsx", XLSX,
                     f"annexe du rapport de séance ({who})", container=right)
+
+# -- save as a meeting (#19) ----------------------------------------------------------------------
+st.divider()
+st.subheader("Enregistrer comme séance", anchor=False)
+created = st.session_state.get("report_meeting_created")
+if isinstance(created, dict):
+    st.success(f"Séance n° {created['id']} enregistrée : {fmt.md_escape(created['label'])}.",
+               icon=":material/inventory_2:")
+    st.page_link("pages/meetings.py", label=f"Ouvrir la séance n° {created['id']} (page Séances)",
+                 icon=":material/arrow_forward:", query_params={"seance": str(created["id"])})
+if viewer.role not in meetings.CREATORS:
+    st.caption("L'enregistrement d'une séance est réservé aux administrateurs et aux chargés "
+               "de relogement. Les séances enregistrées se consultent sur la page Séances.")
+elif not meetings.can_create(viewer, scope.operations):
+    st.info("Pour enregistrer une séance, choisissez d'abord vos opérations dans le périmètre "
+            "(barre latérale, « Opérations ») : un chargé de relogement enregistre les séances "
+            "de ses opérations seulement.", icon=":material/filter_alt:")
+elif scope.landlords:
+    st.info("Une séance porte sur des opérations et des phases : retirez le filtre « Bailleur "
+            "d'origine » de la barre latérale pour l'enregistrer.", icon=":material/filter_alt:")
+else:
+    st.caption(
+        f"Fige, pour le public choisi plus haut (« {privacy.AUDIENCES.get(audience, audience)} »)"
+        f" et le périmètre de la barre latérale (données au {fmt.day(scope.as_of)}) : les "
+        "chiffres, les points d'attention, la situation de chaque ménage, le rapport PDF et son annexe. La séance se retrouve ensuite sur la page "
+        "Séances, et la Synthèse dit ce qui a changé depuis.")
+    earlier = [m for m in ui.call_module("meetings", "visible", include_withdrawn=False)
+               if m.audience == audience and m.as_of < scope.as_of]
+    earlier_ids = {m.meeting_id: m for m in earlier}
+    with st.form("report_meeting_form"):
+        title = st.text_input("Titre de la séance (obligatoire)", key="report_meeting_title",
+                              max_chars=200,
+                              placeholder="par exemple « Groupe technique relogement de juin »")
+        meeting_date = st.columns([1, 3])[0].date_input(
+            "Date de la séance", value=scope.as_of, format="DD/MM/YYYY",
+            key="report_meeting_date")
+        previous = st.selectbox(
+            "Séance précédente", [None] + list(earlier_ids), key="report_meeting_previous",
+            index=1 if earlier_ids else 0,
+            format_func=lambda i: "aucune" if i is None else earlier_ids[i].label,
+            help="Parmi les séances enregistrées pour le même public, non retirées, dont la "
+                 "situation est antérieure : le rapport figé montre les évolutions depuis "
+                 "elle (« aucune » : un rapport sans évolutions).")
+        save = st.form_submit_button("Enregistrer la séance", type="primary",
+                                     icon=":material/inventory_2:", disabled=bool(problem))
+    if save:
+        if not title.strip():
+            st.error("Donnez un titre à la séance.")
+        else:
+            with st.spinner("Enregistrement de la séance (chiffres, rapport PDF et annexe)…"):
+                try:
+                    # computed and printed first, on the shared read-only handle: the
+                    # other sessions wait only for the short write
+                    prepared = meetings.prepare(
+                        ui.database(), viewer, meeting_date=meeting_date, title=title,
+                        audience=audience, scope=scope, previous_id=previous)
+                    with ui.database().write_access() as writable:
+                        new_id = meetings.store(writable, prepared)
+                except RelogError as exc:
+                    st.error(str(exc))
+                else:
+                    label = (f"séance du {fmt.day(meeting_date)} — "
+                             f"{' '.join(title.split())}")
+                    st.session_state["report_meeting_created"] = {"id": new_id, "label": label}
+                    st.rerun()

@@ -1,10 +1,13 @@
 """Synthèse: the programme at a glance."""
 
+import html
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt, privacy, wording
+from relog_data import charts, fmt, meetings, privacy, wording
 
 scope = ui.current_scope()
 elu = ui.is_elu()  # aggregates at publication dates, hidden cells shown « s »
@@ -36,6 +39,19 @@ def share(value, decimals: int = 1) -> str:
 
 def joined(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
+
+
+AUDIENCE_WORDS = {"elu": "élus", "partenaire": "partenaires",
+                  "charge": "chargés de relogement"}
+
+
+def household_links(ids) -> str:
+    """Links to the households' sheets on Ménages (`menages?…&menage=ID`, with
+    the sidebar's scope), for the roles that see households."""
+    params = [(k, v) for k in ui.URL_KEYS.values() for v in st.query_params.get_all(k)]
+    return ", ".join(
+        f'<a href="menages?{html.escape(urlencode(params + [("menage", h)]))}" '
+        f'target="_self" style="white-space:nowrap">{html.escape(h)}</a>' for h in ids)
 
 
 # -- the situation in one sentence ---------------------------------------------------------
@@ -77,6 +93,89 @@ for col, (label, value, note, households) in zip(cols, headline):
         st.caption(note)
         if households:  # never for elected officials (ui.to_households)
             ui.to_households(*households, compact=True)
+
+# -- since the last meeting (#19) -------------------------------------------------------------
+st.subheader("Depuis la dernière séance", anchor=False)
+viewer = ui.current_viewer()
+# (the gateway opens only meetings whose whole scope is the viewer's: meetings.may_see)
+archived = [m for m in ui.call_module("meetings", "visible", include_withdrawn=False)
+            if m.as_of <= scope.as_of]
+if not archived:
+    st.caption("Aucune séance enregistrée à cette date pour ce périmètre. Les administrateurs "
+               "et les chargés de relogement enregistrent une séance depuis la page Rapport de "
+               "séance (« Enregistrer comme séance ») : ses chiffres y sont figés, et cette "
+               "section dit ensuite ce qui a changé depuis, événements nouveaux et corrections "
+               "du passé séparés.")
+else:
+    # by default the latest; for the roles that see every figure, the latest made for
+    # them (an officials' meeting froze « s » for its small figures)
+    complete = [i for i, m in enumerate(archived) if m.audience != "elu"]
+    since_id = st.selectbox(
+        "Séance de comparaison", [m.meeting_id for m in archived], key="summary_meeting",
+        index=complete[0] if complete and not elu else 0,
+        format_func=lambda i: next(f"{m.label} · public : {AUDIENCE_WORDS.get(m.audience)}"
+                                   for m in archived if m.meeting_id == i),
+        help="Les séances enregistrées (page Séances), non retirées, dont la situation est "
+             "antérieure ou égale à celle de cette page ; par défaut la plus récente (celles "
+             "destinées aux élus, dont les petits chiffres sont masqués, en dernier recours).")
+    meeting = next(m for m in archived if m.meeting_id == since_id)
+    if (set(meeting.operations) != set(scope.operations)
+            or set(meeting.phases) != set(scope.phases) or scope.landlords):
+        names = ui.operation_labels()
+        ops_names = ", ".join(names.get(o, o) for o in meeting.operations) \
+            or "toutes les opérations"
+        st.caption(fmt.md_escape(
+            f"La comparaison porte sur le périmètre de la séance ({ops_names}"
+            + (", phases " + ", ".join(str(p) for p in meeting.phases) if meeting.phases
+               else "") + "), pas sur celui de la barre latérale."))
+    changes = ui.call_module("meetings", "since", since_id, scope.as_of)
+    st.markdown("\n".join(f"- {fmt.md_escape(meetings.sentence(row, meeting))}"
+                          for _, row in changes.iterrows()))
+    sidebar_note = (f" Les évolutions en tête de page se comparent, elles, à la date « Séance "
+                    f"précédente » de la barre latérale ({fmt.day(reference.as_of)})."
+                    if reference.as_of and reference.as_of != meeting.as_of else "")
+    st.caption(f"Chiffres au {as_of} comparés à ceux figés à la séance (situation au "
+               f"{fmt.day(meeting.as_of)}).{sidebar_note} « Nouveaux » : événements datés "
+               "après la séance ; "
+               "« saisis depuis » ou « corrections du passé » : données sur la période d'avant "
+               "la séance saisies ou corrigées depuis, qui changent aujourd'hui les chiffres de "
+               "cette date.")
+    if viewer.household_level and "new_in" in changes.columns:
+        for _, row in changes.iterrows():
+            parts = {key: list(row[key]) for key in
+                     ("new_in", "new_out", "corrected_in", "corrected_out")}
+            if not any(parts.values()):
+                continue
+            with st.expander(fmt.md_escape(f"{row['label']} : les ménages derrière l'écart")):
+                for key, text in (
+                        ("new_in", "Entrés depuis la séance (événements nouveaux)"),
+                        ("new_out", "Sortis depuis la séance (événements nouveaux)"),
+                        ("corrected_in", "Ajoutés par une correction du passé"),
+                        ("corrected_out", "Retirés par une correction du passé")):
+                    if parts[key]:
+                        st.html(f'<p style="margin:0 0 .3rem 0"><b>{html.escape(text)}</b> '
+                                f"({fmt.integer(len(parts[key]))}) : "
+                                f"{household_links(parts[key])}</p>")
+                corrected = tuple(sorted(set(parts["corrected_in"] + parts["corrected_out"])))
+                if corrected:
+                    done = ui.call_module("meetings", "correction_changes", since_id, corrected)
+                    changed = pd.DataFrame({
+                        "Ménage": done["household_id"],
+                        "Import": [f"n° {i} du {pd.Timestamp(t).strftime('%d/%m/%Y')} ({a})"
+                                   for i, t, a in zip(done["import_id"], done["changed_at"],
+                                                      done["author"])],
+                        "Feuille": done["sheet"], "Ligne": done["key"],
+                        "Colonne": [label or f"ligne {kind}" for label, kind in
+                                    zip(done["label"], done["kind"])],
+                        "Ancienne valeur": done["old"], "Nouvelle valeur": done["new"],
+                    })
+                    if changed.empty:
+                        st.caption("Aucune modification enregistrée par un import pour ces "
+                                   "ménages (règle de calcul ou saisie hors import).")
+                    elif len(changed) <= 60:  # static: its cells wrap, nothing clipped
+                        st.table(changed, hide_index=True, border="horizontal")
+                    else:
+                        ui.table(changed, hide_index=True, width="stretch")
 
 # -- points of attention --------------------------------------------------------------
 points = ui.call("attention_points", scope)

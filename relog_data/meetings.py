@@ -64,11 +64,15 @@ HEADLINE: dict[str, tuple[str, tuple | None, bool]] = {
 # The words of « dont +34 relogements nouveaux et +3 relogements antérieurs saisis
 # depuis »: (the things counted, new, earlier); figures that are not events
 # (households in the buildings, left to rehouse) say « par des événements nouveaux ».
-WORDS = {
-    "rehoused": ("relogements", "nouveaux", "antérieurs saisis depuis"),
-    "temporary": ("relogements provisoires", "nouveaux", "antérieurs saisis depuis"),
-    "exits": ("sorties", "nouvelles", "antérieures saisies depuis"),
-    "progress_rate_num": ("relogements ou sorties", "nouveaux", "antérieurs saisis depuis"),
+WORDS = {  # figure: (plural words, singular words)
+    "rehoused": (("relogements", "nouveaux", "antérieurs saisis depuis"),
+                 ("relogement", "nouveau", "antérieur saisi depuis")),
+    "temporary": (("relogements provisoires", "nouveaux", "antérieurs saisis depuis"),
+                  ("relogement provisoire", "nouveau", "antérieur saisi depuis")),
+    "exits": (("sorties", "nouvelles", "antérieures saisies depuis"),
+              ("sortie", "nouvelle", "antérieure saisie depuis")),
+    "progress_rate_num": (("relogements ou sorties", "nouveaux", "antérieurs saisis depuis"),
+                          ("relogement ou sortie", "nouveau", "antérieur saisi depuis")),
 }
 TOTAL = "*"
 CREATORS = ("admin", "charge")
@@ -150,14 +154,15 @@ def _covers(viewer: Viewer, operations: tuple[str, ...]) -> bool:
 
 
 def may_see(viewer: Viewer, meeting: Meeting) -> bool:
-    """An `elu` sees the meetings made for officials; the other roles those whose
-    operations are all theirs (a meeting on every operation: viewers of every
-    operation), and a `partenaire` none made for the rehousing officers."""
+    """Meetings whose operations are all the viewer's (a meeting on every
+    operation: viewers of every operation), of an audience the viewer's role may
+    read: an `elu` only those made for officials, a `partenaire` none made for
+    the rehousing officers."""
     if viewer.role == "elu" and meeting.audience != "elu":
         return False
     if meeting.audience not in access.REPORT_AUDIENCES[viewer.role]:
         return False
-    return viewer.role == "elu" or _covers(viewer, meeting.operations)
+    return _covers(viewer, meeting.operations)
 
 
 def can_create(viewer: Viewer, operations: tuple[str, ...] = ()) -> bool:
@@ -286,11 +291,23 @@ def _pack(db: Database, scope: Scope, reference: date | None, audience: str,
         return pdf.read_bytes(), annex.read_bytes(), None
 
 
-def create(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audience: str,
-           scope: Scope, previous_id: int | None = None, with_files: bool = True,
-           login: str | None = None) -> int:
-    """Freeze a meeting (figures, points, household states, PDF and annex) and
-    return its number. `db` must be writable."""
+@dataclass
+class Prepared:
+    """A meeting computed and printed, not yet stored (`prepare`, then `store`)."""
+
+    row: dict
+    figures: pd.DataFrame
+    points: pd.DataFrame
+    states: pd.DataFrame
+    role: str
+
+
+def prepare(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audience: str,
+            scope: Scope, previous_id: int | None = None, with_files: bool = True,
+            login: str | None = None) -> Prepared:
+    """Everything a meeting freezes, computed on `db` (read-only is enough): the
+    long part (the PDF pack) runs before any write, so that the app's other
+    sessions are not held up while it prints."""
     title = " ".join(str(title or "").split())
     if not title:
         raise RelogError("Donnez un titre à la séance (par exemple « Groupe technique "
@@ -299,6 +316,9 @@ def create(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audi
         raise RelogError("Le titre de la séance est trop long (200 caractères au plus).")
     if not isinstance(meeting_date, date):
         raise RelogError("Date de séance invalide.")
+    if scope.landlords or scope.buildings:
+        raise RelogError("Une séance porte sur des opérations et des phases : retirez le filtre "
+                         "par bailleur d'origine ou par bâtiment pour l'enregistrer.")
     if not can_create(viewer, scope.operations or ()):
         raise AccessDenied("Créer une séance est réservé aux administrateurs, et aux chargés "
                            "de relogement pour leurs opérations (choisissez-les dans le "
@@ -319,6 +339,7 @@ def create(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audi
                              f"de situation antérieure au {fmt.day(as_of)}.")
         if previous.audience != audience:
             raise RelogError("La séance précédente doit avoir le même public.")
+    import_id = db.query("last_import")["import_id"].iloc[0]
     scope = allowed.at(as_of)
     kpis = _kpi_frame(db, audience_viewer, scope)
     shown = access.fetch(db, audience_viewer, "indicators", "attention_points", scope)
@@ -329,32 +350,40 @@ def create(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audi
                                  previous.meeting_id if previous else None)
     else:
         note = "Séance enregistrée sans rapport PDF."
-    import_id = db.query("last_import")["import_id"].iloc[0]
-    who = login or viewer.login or audit.cli_login()
+    row = {"date": meeting_date, "title": title, "audience": audience,
+           "ops": list(scope.operations) or None,
+           "phases": [int(p) for p in scope.phases] or None, "as_of": as_of,
+           "previous": previous.meeting_id if previous else None,
+           "import": None if fmt.is_missing(import_id) else int(import_id),
+           "by": login or viewer.login or audit.cli_login(), "pdf": pdf,
+           "pdf_sha": hashlib.sha256(pdf).hexdigest() if pdf else None, "annex": annex,
+           "annex_sha": hashlib.sha256(annex).hexdigest() if annex else None, "note": note}
+    points_frame = pd.DataFrame({"rank": range(1, len(shown) + 1),
+                                 "kind": [str(p["kind"]) for p in shown],
+                                 "text": [str(p["text"]) for p in shown]})
+    return Prepared(row, kpis, points_frame, states[["household_id", "state"]].copy(),
+                    viewer.role)
+
+
+def store(db: Database, prepared: Prepared) -> int:
+    """Write a prepared meeting (`db` writable) and return its number; refused when
+    an import was committed since it was prepared (its figures would be older)."""
+    row = prepared.row
+    last = db.query("last_import")["import_id"].iloc[0]
+    if (None if fmt.is_missing(last) else int(last)) != row["import"]:
+        raise RelogError("Des données ont été importées pendant la préparation de la séance : "
+                         "enregistrez-la de nouveau.")
     with db.writer() as cur:
         meeting_id = cur.execute(
             "INSERT INTO meetings (meeting_date, title, audience, operations, phases, as_of, "
             "previous_id, import_id, created_by, created_at, pdf, pdf_sha256, annex, "
             "annex_sha256, note) VALUES ($date, $title, $audience, $ops, $phases, $as_of, "
             "$previous, $import, $by, $at, $pdf, $pdf_sha, $annex, $annex_sha, $note) "
-            "RETURNING meeting_id",
-            {"date": meeting_date, "title": title, "audience": audience,
-             "ops": list(scope.operations) or None,
-             "phases": [int(p) for p in scope.phases] or None, "as_of": as_of,
-             "previous": previous.meeting_id if previous else None,
-             "import": None if fmt.is_missing(import_id) else int(import_id),
-             "by": who, "at": datetime.now(), "pdf": pdf,
-             "pdf_sha": hashlib.sha256(pdf).hexdigest() if pdf else None, "annex": annex,
-             "annex_sha": hashlib.sha256(annex).hexdigest() if annex else None,
-             "note": note}).fetchall()[0][0]
-        kpis = kpis.assign(meeting_id=meeting_id)
-        cur.register("meeting_figures_rows", kpis)
-        frozen_points = pd.DataFrame({
-            "meeting_id": meeting_id, "rank": range(1, len(shown) + 1),
-            "kind": [str(p["kind"]) for p in shown], "text": [str(p["text"]) for p in shown]})
-        cur.register("meeting_points_rows", frozen_points)
-        cur.register("meeting_states_rows",
-                     states[["household_id", "state"]].assign(meeting_id=meeting_id))
+            "RETURNING meeting_id", {**row, "at": datetime.now()}).fetchall()[0][0]
+        frames = {"meeting_figures_rows": prepared.figures, "meeting_points_rows": prepared.points,
+                  "meeting_states_rows": prepared.states}
+        for name, frame in frames.items():
+            cur.register(name, frame.assign(meeting_id=meeting_id))
         try:
             cur.execute("INSERT INTO meeting_figures SELECT meeting_id, unit, figure, value "
                         "FROM meeting_figures_rows")
@@ -363,12 +392,18 @@ def create(db: Database, viewer: Viewer, *, meeting_date: date, title: str, audi
             cur.execute("INSERT INTO meeting_states SELECT meeting_id, household_id, state "
                         "FROM meeting_states_rows")
         finally:
-            for name in ("meeting_figures_rows", "meeting_points_rows", "meeting_states_rows"):
+            for name in frames:
                 cur.unregister(name)
-        audit.record(cur, "séance", f"création de la séance n° {meeting_id} « {title} » "
-                     f"(situation au {fmt.day(as_of)}, public {audience})", login=who,
-                     role=viewer.role)
+        audit.record(cur, "séance", f"création de la séance n° {meeting_id} « {row['title']} » "
+                     f"(situation au {fmt.day(row['as_of'])}, public {row['audience']})",
+                     login=row["by"], role=prepared.role)
     return int(meeting_id)
+
+
+def create(db: Database, viewer: Viewer, **kwargs) -> int:
+    """Freeze a meeting (figures, points, household states, PDF and annex) and
+    return its number: `prepare` then `store` on the same writable `db`."""
+    return store(db, prepare(db, viewer, **kwargs))
 
 
 def _audience_viewer(scope: Scope, audience: str) -> Viewer:
@@ -468,10 +503,10 @@ def since(db: Database, viewer: Viewer, meeting_id: int, as_of: date) -> pd.Data
             row["corrected_out"] = sorted(states.index[member["frozen"] & ~member["then"]])
             row["new_in"] = sorted(states.index[member["now"] & ~member["then"]])
             row["new_out"] = sorted(states.index[member["then"] & ~member["now"]])
-        if viewer.role == "elu":
-            for key in ("change", "corrections", "new"):
-                if row[key] is not None and viewer.hides(row[key]):
-                    row[key] = None
+        if viewer.role == "elu" and any(
+                row[k] is None or viewer.hides(row[k]) for k in ("change", "corrections", "new")):
+            # change = new + corrections: one hidden part would be recomputed from the others
+            row["change"] = row["corrections"] = row["new"] = None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -495,11 +530,15 @@ def sentence(row, meeting: Meeting) -> str:
     text = f"{row['label']} : {now} ({_signed(change)} {since_text}"
     if not fmt.is_missing(row["corrections"]) and int(round(row["corrections"])) == 0:
         return text + ", sans correction du passé)"
+    if not fmt.is_missing(row["new"]) and int(round(row["new"])) == 0:
+        return text + ", uniquement des corrections du passé)"
     words = WORDS.get(row["figure"])
     if words:
-        what, new_word, old_word = words
-        return (text + f", dont {_signed(row['new'])} {what} {new_word} et "
-                f"{_signed(row['corrections'])} {what} {old_word})")
+        def part(value, which: int) -> str:
+            forms = words[0 if fmt.is_missing(value) or abs(int(round(value))) > 1 else 1]
+            return f"{_signed(value)} {forms[0]} {forms[which]}"
+
+        return text + f", dont {part(row['new'], 1)} et {part(row['corrections'], 2)})"
     return (text + f", dont {_signed(row['new'])} par des événements nouveaux et "
             f"{_signed(row['corrections'])} par des corrections du passé)")
 
@@ -629,12 +668,13 @@ def reproduce(db: Database, viewer: Viewer, meeting_id: int) -> pd.DataFrame:
 
 def _change_text(row) -> str:
     at = fmt.day(row["changed_at"])
+    where = f"import n° {row['import_id']} du {at}"
     if row["kind"] == "nouvelle":
-        return f"{row['sheet']} {row['key']} ajoutée (import n° {row['import_id']} du {at})"
+        return f"ligne ajoutée à la feuille {row['sheet']} « {row['key']} » ({where})"
     if row["kind"] == "supprimée":
-        return f"{row['sheet']} {row['key']} supprimée (import n° {row['import_id']} du {at})"
-    return (f"{row['sheet']} {row['key']} : {row['label']} {row['old']} → {row['new']} "
-            f"(import n° {row['import_id']} du {at})")
+        return f"ligne supprimée de la feuille {row['sheet']} « {row['key']} » ({where})"
+    return (f"feuille {row['sheet']} « {row['key']} » : {row['label']} {row['old']} → "
+            f"{row['new']} ({where})")
 
 
 # -- exporting ------------------------------------------------------------------------------------

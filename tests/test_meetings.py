@@ -95,8 +95,8 @@ def test_a_late_move_is_a_correction_and_a_later_one_a_new_event(db):
     assert (total["change"], total["new"], total["corrections"]) == (0, 0, 0)
     meeting = access.fetch(db, ADMIN, "meetings", "get", meeting_id)
     assert meetings.sentence(rehoused.to_dict() | {"figure": "rehoused"}, meeting) == (
-        "Relogés : 4 (+2 depuis la séance du 02/04/2009, dont +1 relogements nouveaux et "
-        "+1 relogements antérieurs saisis depuis)")
+        "Relogés : 4 (+2 depuis la séance du 02/04/2009, dont +1 relogement nouveau et "
+        "+1 relogement antérieur saisi depuis)")
     assert meetings.sentence(total.to_dict() | {"figure": "households_total"}, meeting) == (
         "Ménages concernés : 6 (stable depuis la séance du 02/04/2009)")
     # what the meeting froze did not move
@@ -126,7 +126,8 @@ def test_reproducing_the_meeting_names_the_corrected_figures_and_why(db):
     assert total.loc["rehoused", "households"] == ["H3"]  # not H4: its move is later
     why = total.loc["rehoused", "why"]
     assert why.startswith("H3 : diagnostic réalisé → relogé")
-    assert "relogements H3 / 01/03/2009 / définitif ajoutée (import n° 2" in why
+    assert ("ligne ajoutée à la feuille relogements « H3 / 01/03/2009 / définitif » "
+            "(import n° 2") in why
     assert "statut diagnostic réalisé → relogé" in why
     # per operation: OP's figure moved, OQ's did not
     assert set(out["unit"]) == {"*", "OP"}
@@ -222,6 +223,7 @@ def test_who_creates_and_who_sees_which_meeting(db):
 
     assert seen(ADMIN) == sorted([everything, officials, only_oq, mine])
     assert seen(Viewer("elu")) == [officials]
+    assert seen(Viewer("elu", ("OQ",))) == []  # the programme's figures are not only OQ's
     # a programme-wide meeting is not "of their operations" for a charge of OQ
     assert seen(charge_oq) == sorted([only_oq, mine])
     assert seen(Viewer("charge")) == sorted([everything, officials, only_oq, mine])
@@ -241,8 +243,12 @@ def test_officials_get_counts_only_and_never_households(db):
     assert meeting.as_of <= MEETING_AT  # a publication date
     rows = access.fetch(db, elu, "meetings", "since", officials, NOW)
     assert not {"new_in", "corrected_in", "new_out", "corrected_out"} & set(rows.columns)
-    # 6 households in all: every count of 1 to 4 is hidden from officials (« s »)
+    # 6 households in all: every count of 1 to 4 is hidden from officials (« s »), and
+    # with it the other parts of the change (change = new + corrections)
     for _, row in rows.iterrows():
+        parts = [row[k] for k in ("change", "new", "corrections")]
+        assert all(v is None or pd.isna(v) for v in parts) or not any(
+            v is None or pd.isna(v) for v in parts), row["figure"]
         for key in ("frozen", "now", "change", "new", "corrections"):
             value = row[key]
             assert value is None or pd.isna(value) or value == 0 or abs(value) >= 5, (
@@ -281,3 +287,45 @@ def test_the_explanation_masks_names_for_a_partner(db):
     named = access.fetch(db, ADMIN, "meetings", "correction_changes", meeting_id, ["H3"])
     assert named["new"].tolist() == ["Durand-Lefèvre"]
     assert partner["new"].tolist() == ["masqué"] and partner["household_id"].tolist() == ["H3"]
+
+
+def test_a_meeting_prepared_before_an_import_is_not_stored(db):
+    prepared = meetings.prepare(db, ADMIN, meeting_date=date(2009, 4, 2), title="GTR",
+                                audience="partenaire", scope=Scope(as_of=MEETING_AT),
+                                with_files=False)
+    imported(db, SECOND)
+    with pytest.raises(RelogError, match="importées pendant la préparation"):
+        meetings.store(db, prepared)
+    assert db.query("meetings_list").empty
+    with pytest.raises(RelogError, match="bailleur"):
+        meetings.prepare(db, ADMIN, meeting_date=NOW, title="GTR", audience="partenaire",
+                         scope=Scope(landlords=("Alliade",), as_of=NOW), with_files=False)
+
+
+def test_the_sentence_in_singular_and_plural():
+    meeting = meetings.Meeting(1, date(2009, 3, 31), "GTR", "partenaire", (), (),
+                               date(2009, 3, 31), None, None, "a", None, None, None, None)
+
+    def said(figure, now, change, new, corrections):
+        return meetings.sentence({"figure": figure, "label": meetings.HEADLINE[figure][0],
+                                  "now": now, "change": change, "new": new,
+                                  "corrections": corrections}, meeting)
+
+    assert said("rehoused", 720, 37, 34, 3) == (
+        "Relogés : 720 (+37 depuis la séance du 31/03/2009, dont +34 relogements nouveaux et "
+        "+3 relogements antérieurs saisis depuis)")
+    assert said("exits", 12, 0, 1, -1) == (
+        "Sorties sans relogement : 12 (+0 depuis la séance du 31/03/2009, dont +1 sortie "
+        "nouvelle et \u22121 sortie antérieure saisie depuis)")
+    assert said("remaining", 300, -5, -5, 0) == (
+        "Restant à reloger : 300 (\u22125 depuis la séance du 31/03/2009, sans correction du "
+        "passé)")
+    assert said("rehoused", 700, 2, 0, 2) == (
+        "Relogés : 700 (+2 depuis la séance du 31/03/2009, uniquement des corrections du "
+        "passé)")
+    assert said("remaining", 300, -7, -5, -2) == (
+        "Restant à reloger : 300 (\u22127 depuis la séance du 31/03/2009, dont \u22125 par des "
+        "événements nouveaux et \u22122 par des corrections du passé)")
+    assert said("rehoused", None, None, None, None) == (
+        "Relogés : s (s depuis la séance du 31/03/2009, dont s relogements nouveaux et "
+        "s relogements antérieurs saisis depuis)")

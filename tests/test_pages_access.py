@@ -16,8 +16,9 @@ from relog_data import sessions
 from .conftest import download_links, start_app
 
 PAGES = ["summary", "progress", "schedule", "quality", "map_view", "supply_needs", "households",
-         "synoptic", "meeting_report", "satisfaction", "glossary", "data_import", "admin_log"]
-ELU = {"summary", "progress", "schedule", "quality", "map_view", "meeting_report",
+         "synoptic", "meeting_report", "meetings", "satisfaction", "glossary", "data_import",
+         "admin_log"]
+ELU = {"summary", "progress", "schedule", "quality", "map_view", "meeting_report", "meetings",
        "satisfaction", "glossary"}
 EXPECTED = {
     "admin": set(PAGES),
