@@ -26,6 +26,18 @@ viewer = ui.current_viewer()
 audience = st.radio("Public", list(access.REPORT_AUDIENCES[viewer.role]),
                     format_func=privacy.AUDIENCES.get, key="report_audience")
 
+# The archived meeting the key figures are compared with (#19): what it showed, new
+# events and corrections apart.
+archived = {m.meeting_id: m for m in ui.call_module("meetings", "visible", include_withdrawn=False)
+            if m.audience == audience and scope.as_of and m.as_of < scope.as_of}
+compared = st.selectbox(
+    "Comparer les chiffres clés à la séance", [None, *archived], key="report_compared",
+    index=1 if archived else 0,
+    format_func=lambda i: "aucune séance enregistrée" if i is None else archived[i].label,
+    help="Séances enregistrées pour ce public (page Séances) : le rapport compare ses chiffres "
+         "clés à ce que la séance a montré, en séparant événements nouveaux et corrections du "
+         "passé.")
+
 problem = indicators.reference_problem(scope.as_of, st.session_state.get(ui.KEY_REFERENCE))
 if problem:
     st.error(problem)
@@ -37,11 +49,12 @@ if st.button("Générer le rapport", type="primary", icon=":material/picture_as_
             with tempfile.TemporaryDirectory() as folder:
                 pdf, annex = Path(folder) / "rapport.pdf", Path(folder) / "annexe.xlsx"
                 allowed = access.report_scope(viewer, scope, audience)
-                report.generate(ui.database(), allowed, reference, audience, pdf, annex)
+                report.generate(ui.database(), allowed, reference, audience, pdf, annex,
+                                previous_meeting=compared)
                 st.session_state["report_files"] = {
                     "pdf": pdf.read_bytes(), "annex": annex.read_bytes(),
                     "audience": audience, "as_of": scope.as_of, "reference": reference,
-                    "scope": scope}
+                    "scope": scope, "compared": compared}
         except RelogError as exc:
             st.error(str(exc))
         else:
@@ -49,7 +62,8 @@ if st.button("Générer le rapport", type="primary", icon=":material/picture_as_
 
 files = st.session_state.get("report_files")
 if isinstance(files, dict):
-    stale = files["scope"] != scope or files["reference"] != reference
+    stale = (files["scope"] != scope or files["reference"] != reference
+             or files.get("compared") != compared)
     if stale:
         # A pack made for other dates or another scope is never offered: it
         # would be taken for the one the sidebar shows.

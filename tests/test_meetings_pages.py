@@ -244,3 +244,27 @@ def test_an_officer_must_choose_operations_first(archive_db, monkeypatch):
     at.session_state["filter_operations"] = ["OP"]
     at.run()
     assert at.text_input(key="report_meeting_title") is not None
+
+
+def test_the_report_page_compares_the_pack_with_a_meeting(tmp_path, monkeypatch):
+    """« Comparer les chiffres clés à la séance »: the latest meeting of the audience is
+    chosen; the generated pack's key figures split the change (the PDF's text)."""
+    from pypdf import PdfReader
+
+    path = tmp_path / "report.duckdb"
+    ids = build_archive(path)
+    at = start_app(path, monkeypatch, date="2009-05-01", reference="2009-03-31")
+    assert opened(at, "meeting_report")
+    at.radio(key="report_audience").set_value("partenaire").run()
+    compared = at.selectbox(key="report_compared")
+    assert compared.value == ids["partenaire"]
+    at.button[0].click().run()  # Générer le rapport
+    assert not at.exception, at.exception
+    files = at.session_state["report_files"]
+    assert files["compared"] == ids["partenaire"]
+    text = " ".join(" ".join(p.extract_text().split())
+                    for p in PdfReader(io.BytesIO(files["pdf"])).pages)
+    assert "Depuis la séance du 02/04/2009" in text
+    # another comparison: the pack is not offered any more
+    at.selectbox(key="report_compared").select_index(0).run()
+    assert download_links(at) == {}
