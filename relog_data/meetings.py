@@ -503,10 +503,15 @@ def since(db: Database, viewer: Viewer, meeting_id: int, as_of: date) -> pd.Data
             row["corrected_out"] = sorted(states.index[member["frozen"] & ~member["then"]])
             row["new_in"] = sorted(states.index[member["now"] & ~member["then"]])
             row["new_out"] = sorted(states.index[member["then"] & ~member["now"]])
-        if viewer.role == "elu" and any(
-                row[k] is None or viewer.hides(row[k]) for k in ("change", "corrections", "new")):
-            # change = new + corrections: one hidden part would be recomputed from the others
-            row["change"] = row["corrections"] = row["new"] = None
+        if viewer.role == "elu":
+            def hidden(key):
+                return row[key] is None or viewer.hides(row[key])
+
+            # change = new + corrections: no part may be recomputed from the two others
+            if hidden("new") or hidden("corrections"):
+                row["new"] = row["corrections"] = None
+            if hidden("change"):
+                row["change"] = row["new"] = row["corrections"] = None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -532,6 +537,10 @@ def sentence(row, meeting: Meeting) -> str:
         return text + ", sans correction du passé)"
     if not fmt.is_missing(row["new"]) and int(round(row["new"])) == 0:
         return text + ", uniquement des corrections du passé)"
+    if fmt.is_missing(row["new"]) and fmt.is_missing(row["corrections"]) and not fmt.is_missing(
+            change):
+        return (text + f" ; détail entre événements nouveaux et corrections du passé non "
+                f"publié ({privacy.HIDDEN}) : une part compte moins de 5 ménages)")
     words = WORDS.get(row["figure"])
     if words:
         def part(value, which: int) -> str:
