@@ -55,7 +55,8 @@ else:
     ui.table(imports, hide_index=True, width="stretch")
     dates = dict(zip(imports["N°"], imports["Date"]))
     chosen = st.selectbox("Changements de l'import n°", imports["N°"].tolist(),
-                          key="admin_import_id", format_func=lambda n: f"{n} — {dates[n]}")
+                          key="admin_import_id", placeholder=ui.CHOOSE,
+                          format_func=lambda n: f"{n} — {dates[n]}")
     made = ui.call_module("changes", "import_changes", int(chosen))
     st.markdown(f"{fmt.integer(len(made))} changement(s) enregistré(s) par cet import "
                 "(une ligne par champ modifié, par ligne nouvelle ou supprimée).")

@@ -32,6 +32,7 @@ archived = {m.meeting_id: m for m in ui.call_module("meetings", "visible", inclu
             if m.audience == audience and scope.as_of and m.as_of < scope.as_of}
 compared = st.selectbox(
     "Comparer les chiffres clés à la séance", [None, *archived], key="report_compared",
+    placeholder=ui.CHOOSE,
     index=1 if archived else 0,
     format_func=lambda i: "aucune séance enregistrée" if i is None else archived[i].label,
     help="Séances enregistrées pour ce public (page Séances) : le rapport compare ses chiffres "
@@ -120,6 +121,7 @@ else:
             key="report_meeting_date")
         previous = st.selectbox(
             "Séance précédente", [None] + list(earlier_ids), key="report_meeting_previous",
+            placeholder=ui.CHOOSE,
             index=1 if earlier_ids else 0,
             format_func=lambda i: "aucune" if i is None else earlier_ids[i].label,
             help="Parmi les séances enregistrées pour le même public, non retirées, dont la "

@@ -111,7 +111,7 @@ if asked is not None and asked != st.session_state.get(KEY_URL_SEEN):
                    "pas ouverte à votre profil : la plus récente est affichée.")
 if st.session_state.get(KEY_CHOICE) not in ids:
     st.session_state[KEY_CHOICE] = ids[0]
-chosen = st.selectbox("Séance à consulter", ids, key=KEY_CHOICE,
+chosen = st.selectbox("Séance à consulter", ids, key=KEY_CHOICE, placeholder=ui.CHOOSE,
                       format_func=lambda i: f"n° {i} · {by_id[i].label}")
 if st.query_params.get(PARAM) != str(chosen):
     st.query_params[PARAM] = str(chosen)  # the address opens this meeting again

@@ -112,6 +112,7 @@ else:
     complete = [i for i, m in enumerate(archived) if m.audience != "elu"]
     since_id = st.selectbox(
         "Séance de comparaison", [m.meeting_id for m in archived], key="summary_meeting",
+        placeholder=ui.CHOOSE,
         index=complete[0] if complete and not elu else 0,
         format_func=lambda i: next(f"{m.label} · public : {AUDIENCE_WORDS.get(m.audience)}"
                                    for m in archived if m.meeting_id == i),

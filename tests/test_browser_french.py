@@ -163,6 +163,11 @@ def test_every_page_speaks_french(server):
             assert page.locator('[data-testid="stException"]').count() == 0, url
             if url in ("synthese", "calendrier", "carte"):
                 page.screenshot(path=str(ARTIFACTS / f"french-{url}.png"), full_page=True)
+            # what collapsed expanders hold is read too (a grid in one draws no cell)
+            closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary')
+            for i in range(closed.count()):
+                closed.first.click()
+            page.wait_for_function(DRAWN, timeout=30_000)
             cells = []
             grids = page.locator('[data-testid="stDataFrame"]')
             for i in range(grids.count()):  # a grid draws its cells once scrolled into view
