@@ -637,6 +637,15 @@ def reproduce(db: Database, viewer: Viewer, meeting_id: int) -> pd.DataFrame:
     differs = ~((a.isna() & b.isna()) | ((a - b).abs() < 1e-9))
     out = merged[differs].rename(columns={"value_frozen": "frozen", "value_now": "now"})
     out = out.assign(difference=out["now"] - out["frozen"]).reset_index(drop=True)
+    if viewer.role == "elu":
+        # a count that moved by 1 to 4 households is not shown moving (« s »); shares,
+        # averages and amounts computed on them neither
+        counts = ~out["figure"].str.contains(r"share|rate|median|change|_eur|offers_per|\|")
+        small = counts & out["difference"].abs().map(lambda d: viewer.hides(d)
+                                                     if not pd.isna(d) else False)
+        derived = ~counts
+        if small.any():
+            out.loc[small | derived, ["now", "difference"]] = None
     if viewer.role != "admin" and viewer.operations is not None:
         out = out[out["unit"].isin([TOTAL, *viewer.operations])].reset_index(drop=True)
     out["households"] = [[] for _ in range(len(out))]

@@ -333,3 +333,19 @@ def test_the_sentence_in_singular_and_plural():
     assert said("rehoused", None, None, None, None) == (
         "Relogés : s (s depuis la séance du 31/03/2009, dont s relogements nouveaux et "
         "s relogements antérieurs saisis depuis)")
+
+
+def test_officials_do_not_see_a_figure_move_by_a_few_households(demo_db):
+    """The demo's officials' review of 31/03/2009, reproduced after the late import of
+    3 moves: staff see counts move by 1 to 4 households; officials see « s » (None)
+    for them and for the shares computed on them, and no household."""
+    review = next(m for m in access.fetch(demo_db, ADMIN, "meetings", "visible")
+                  if m.audience == "elu")
+    staff = access.fetch(demo_db, ADMIN, "meetings", "reproduce", review.meeting_id)
+    small = staff["difference"].abs().between(1, 4)
+    assert small.any(), staff[["unit", "figure", "difference"]]
+    elu = access.fetch(demo_db, Viewer("elu"), "meetings", "reproduce", review.meeting_id)
+    shown = elu.dropna(subset=["difference"])
+    assert not shown["difference"].abs().between(0.5, 4.5).any(), shown
+    assert elu["now"].isna().sum() >= small.sum()
+    assert all(h == [] for h in elu["households"]) and set(elu["why"]) <= {""}
