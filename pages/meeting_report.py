@@ -28,16 +28,23 @@ audience = st.radio("Public", list(access.REPORT_AUDIENCES[viewer.role]),
 
 # The archived meeting the key figures are compared with (#19): what it showed, new
 # events and corrections apart.
+# The meetings of this audience, not withdrawn, with an earlier situation date.
 archived = {m.meeting_id: m for m in ui.call_module("meetings", "visible", include_withdrawn=False)
             if m.audience == audience and scope.as_of and m.as_of < scope.as_of}
-compared = st.selectbox(
-    "Comparer les chiffres clés à la séance", [None, *archived], key="report_compared",
-    placeholder=ui.CHOOSE,
-    index=1 if archived else 0,
-    format_func=lambda i: "aucune séance enregistrée" if i is None else archived[i].label,
-    help="Séances enregistrées pour ce public (page Séances) : le rapport compare ses chiffres "
-         "clés à ce que la séance a montré, en séparant événements nouveaux et corrections du "
-         "passé.")
+
+
+def choose_meeting(label: str, key: str, none: str, help: str):
+    """A select box of `archived` (the latest first chosen) or `none`."""
+    return st.selectbox(label, [None, *archived], key=key, placeholder=ui.CHOOSE,
+                        index=1 if archived else 0, help=help,
+                        format_func=lambda i: none if i is None else archived[i].label)
+
+
+compared = choose_meeting(
+    "Comparer les chiffres clés à la séance", "report_compared", "aucune séance enregistrée",
+    "Séances enregistrées pour ce public (page Séances) : le rapport compare ses chiffres "
+    "clés à ce que la séance a montré, en séparant événements nouveaux et corrections du "
+    "passé.")
 
 problem = indicators.reference_problem(scope.as_of, st.session_state.get(ui.KEY_REFERENCE))
 if problem:
@@ -107,11 +114,9 @@ else:
     st.caption(
         f"Fige, pour le public choisi plus haut (« {privacy.AUDIENCES.get(audience, audience)} »)"
         f" et le périmètre de la barre latérale (données au {fmt.day(scope.as_of)}) : les "
-        "chiffres, les points d'attention, la situation de chaque ménage, le rapport PDF et son annexe. La séance se retrouve ensuite sur la page "
-        "Séances, et la Synthèse dit ce qui a changé depuis.")
-    earlier = [m for m in ui.call_module("meetings", "visible", include_withdrawn=False)
-               if m.audience == audience and m.as_of < scope.as_of]
-    earlier_ids = {m.meeting_id: m for m in earlier}
+        "chiffres, les points d'attention, la situation de chaque ménage, le rapport PDF et "
+        "son annexe. La séance se retrouve ensuite sur la page Séances, et la Synthèse dit "
+        "ce qui a changé depuis.")
     with st.form("report_meeting_form"):
         title = st.text_input("Titre de la séance (obligatoire)", key="report_meeting_title",
                               max_chars=200,
@@ -119,14 +124,11 @@ else:
         meeting_date = st.columns([1, 3])[0].date_input(
             "Date de la séance", value=scope.as_of, format="DD/MM/YYYY",
             key="report_meeting_date")
-        previous = st.selectbox(
-            "Séance précédente", [None] + list(earlier_ids), key="report_meeting_previous",
-            placeholder=ui.CHOOSE,
-            index=1 if earlier_ids else 0,
-            format_func=lambda i: "aucune" if i is None else earlier_ids[i].label,
-            help="Parmi les séances enregistrées pour le même public, non retirées, dont la "
-                 "situation est antérieure : le rapport figé montre les évolutions depuis "
-                 "elle (« aucune » : un rapport sans évolutions).")
+        previous = choose_meeting(
+            "Séance précédente", "report_meeting_previous", "aucune",
+            "Parmi les séances enregistrées pour le même public, non retirées, dont la "
+            "situation est antérieure : le rapport figé montre les évolutions depuis elle "
+            "(« aucune » : un rapport sans évolutions).")
         save = st.form_submit_button("Enregistrer la séance", type="primary",
                                      icon=":material/inventory_2:", disabled=bool(problem))
     if save:
