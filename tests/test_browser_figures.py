@@ -29,12 +29,21 @@ def _open(page, url: str, path: str, heading: str, first: bool) -> None:
             "link", name="Synthèse" if path == "/synthese" else "Avancement").click()
     wait_for_app(page, heading)
     page.locator(LINK).first.wait_for(timeout=60_000)
-    for summary in page.locator('[data-testid="stExpander"] summary').all():
-        if summary.get_attribute("aria-expanded") != "true":
-            summary.click()  # links inside expanders are clicked too
+    _run_over(page)  # every expander drawn (on a loaded machine the page draws slowly)
+    _open_expanders(page)
+    _run_over(page)
+
+
+def _run_over(page) -> None:
     page.wait_for_timeout(500)
     page.wait_for_function(  # the script run is over
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def _open_expanders(page) -> None:
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        if summary.get_attribute("aria-expanded") != "true":
+            summary.click()  # links inside expanders are clicked too
 
 
 @pytest.mark.parametrize("path,heading", [("/synthese", "Points d'attention"),
@@ -51,7 +60,10 @@ def test_each_figure_opens_exactly_its_households(demo_db_path, path, heading):
             if i:
                 _open(page, url, path, heading, first=False)
             try:
-                page.locator(f'a[href="{href}"]').first.click(timeout=30_000)
+                link = page.locator(f'a[href="{href}"]').first
+                if not link.is_visible():  # in an expander drawn after they were opened
+                    _open_expanders(page)
+                link.click(timeout=30_000)
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "figure-click-failed.png"), full_page=True)
                 raise
