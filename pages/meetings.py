@@ -16,7 +16,6 @@ from pages import _common as ui
 from relog_data import fmt, meetings, privacy
 from relog_data.errors import RelogError
 from relog_data.indicators import definitions as indicator_definitions
-from relog_data.model import SURVEY_QUESTIONS
 
 PARAM = "seance"  # ?seance=ID opens that meeting
 KEY_CHOICE = "meetings_choice"
@@ -78,8 +77,7 @@ def previous_text(m: meetings.Meeting) -> str:
 
 
 def audience(m: meetings.Meeting) -> str:
-    return {"elu": "élus", "partenaire": "partenaires", "charge": "chargés de relogement"
-            }.get(m.audience, m.audience)
+    return privacy.AUDIENCE_NAMES.get(m.audience, m.audience)
 
 
 # -- the list -------------------------------------------------------------------------------------
@@ -141,24 +139,7 @@ DEFS = {k: (label, unit) for k, label, unit in
 hidden_mark = privacy.HIDDEN if meeting.audience == "elu" else ui.MISSING
 
 
-QUESTIONS = {name: wording for name, _, wording in SURVEY_QUESTIONS}
-SURVEY_WORDS = {"n_answers": "répondants", "n_satisfied": "satisfaits",
-                "satisfied_share": "part de satisfaits"}
-
-
-def figure_label(key: str) -> str:
-    if key.count("|") == 2:  # a survey figure of an officials' release: what|question|wave
-        what, question, wave = key.split("|")
-        return (f"{QUESTIONS.get(question, question)} — vague {wave} — "
-                f"{SURVEY_WORDS.get(what, what)}")
-    if key in meetings.HEADLINE:
-        return meetings.HEADLINE[key][0]
-    if key in DEFS:
-        return DEFS[key][0]
-    for suffix, word in (("_num", "numérateur"), ("_den", "dénominateur")):
-        if key.endswith(suffix) and key[:-len(suffix)] in DEFS:
-            return f"{DEFS[key[:-len(suffix)]][0]} — {word}"
-    return key
+figure_label = meetings.figure_label  # one naming of frozen figures (CLI too)
 
 
 def value_text(key: str, value, signed: bool = False) -> str:

@@ -41,8 +41,6 @@ def joined(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
 
 
-AUDIENCE_WORDS = {"elu": "élus", "partenaire": "partenaires",
-                  "charge": "chargés de relogement"}
 
 
 def household_links(ids) -> str:
@@ -114,7 +112,7 @@ else:
         "Séance de comparaison", [m.meeting_id for m in archived], key="summary_meeting",
         placeholder=ui.CHOOSE,
         index=complete[0] if complete and not elu else 0,
-        format_func=lambda i: next(f"{m.label} · public : {AUDIENCE_WORDS.get(m.audience)}"
+        format_func=lambda i: next(f"{m.label} · public : {privacy.AUDIENCE_NAMES.get(m.audience)}"
                                    for m in archived if m.meeting_id == i),
         help="Les séances enregistrées (page Séances), non retirées, dont la situation est "
              "antérieure ou égale à celle de cette page ; par défaut la plus récente (celles "

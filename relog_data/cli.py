@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.api.types import is_list_like
 
-from . import audit, demo, indicators
+from . import audit, demo, indicators, privacy
 from .access import SYSTEM
 from .db import Database, DatabaseBusy, default_db_path, missing_message, scratch_copy
 from .errors import RelogError
@@ -502,7 +502,6 @@ def _cmd_audit(args) -> int:
 
 
 # -- séances (the meeting archive, relog_data/meetings.py) ---------------------------------------
-AUDIENCE_WORDS = {"elu": "élus", "partenaire": "partenaires", "charge": "chargés de relogement"}
 
 
 def _day_argument(text: str, what: str):
@@ -588,7 +587,7 @@ def _meeting_lines(db, viewer, m) -> list[str]:
     lines = [
         f"Séance n° {m.meeting_id} : {_meeting_name(m)}"
         + (" [retirée]" if m.withdrawn else ""),
-        f"Public : {AUDIENCE_WORDS.get(m.audience, m.audience)} · opérations : {ops} · phases : "
+        f"Public : {privacy.AUDIENCE_NAMES.get(m.audience, m.audience)} · opérations : {ops} · phases : "
         f"{phases} · situation au {fmt.day(m.as_of)} · séance précédente : {previous}",
         f"Créée par {m.created_by} le {pd.Timestamp(m.created_at):%d/%m/%Y à %H:%M} · "
         + (f"données de l'import n° {m.import_id}" if m.import_id is not None
@@ -636,7 +635,7 @@ def _seance_create(args, path) -> int:
             else "sans rapport PDF (--sans-pdf)" if args.sans_pdf
             else f"sans rapport PDF : {m.note}")
     print(f"Séance n° {meeting_id} enregistrée : {_meeting_name(m)} · public "
-          f"{AUDIENCE_WORDS.get(m.audience, m.audience)} · situation au {fmt.day(m.as_of)} · "
+          f"{privacy.AUDIENCE_NAMES.get(m.audience, m.audience)} · situation au {fmt.day(m.as_of)} · "
           f"{pack}")
     return 0
 
@@ -672,7 +671,7 @@ def _seance_list(args, path) -> int:
         "n°": [str(m.meeting_id) for m in listed],
         "date": [fmt.day(m.meeting_date) for m in listed],
         "titre": [m.title for m in listed],
-        "public": [AUDIENCE_WORDS.get(m.audience, m.audience) for m in listed],
+        "public": [privacy.AUDIENCE_NAMES.get(m.audience, m.audience) for m in listed],
         "situation au": [fmt.day(m.as_of) for m in listed],
         "précédente": ["" if m.previous_id is None else f"n° {m.previous_id}" for m in listed],
         "créée par": [m.created_by for m in listed],

@@ -18,6 +18,8 @@ AUDIENCES = {
     "partenaire": "partenaires du groupe technique (données pseudonymes)",
     "charge": "chargés de relogement",
 }
+# The same audiences in a word (lists, the meeting archive).
+AUDIENCE_NAMES = {"elu": "élus", "partenaire": "partenaires", "charge": "chargés de relogement"}
 THRESHOLD = 5
 HIDDEN = "s"  # secret statistique: any cell not published to elected officials
 NOTE = ("« s » : secret statistique — chiffre non publié, parce qu'il compte moins de 5 "
