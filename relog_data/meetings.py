@@ -535,7 +535,8 @@ def sentence(row, meeting: Meeting) -> str:
     text = f"{row['label']} : {now} ({_signed(change)} {since_text}"
     if not fmt.is_missing(row["corrections"]) and int(round(row["corrections"])) == 0:
         return text + ", sans correction du passé)"
-    if not fmt.is_missing(row["new"]) and int(round(row["new"])) == 0:
+    if (not fmt.is_missing(row["new"]) and int(round(row["new"])) == 0
+            and not fmt.is_missing(row["corrections"])):
         return text + ", uniquement des corrections du passé)"
     if fmt.is_missing(row["new"]) and fmt.is_missing(row["corrections"]) and not fmt.is_missing(
             change):

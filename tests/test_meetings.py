@@ -327,6 +327,10 @@ def test_the_sentence_in_singular_and_plural():
     assert said("remaining", 300, -7, -5, -2) == (
         "Restant à reloger : 300 (\u22127 depuis la séance du 31/03/2009, dont \u22125 par des "
         "événements nouveaux et \u22122 par des corrections du passé)")
+    # a meeting whose frozen figure is hidden (« s »): no claim about where the change came from
+    assert said("rehoused", 1, None, 0, None) == (
+        "Relogés : 1 (s depuis la séance du 31/03/2009, dont +0 relogement nouveau et s "
+        "relogements antérieurs saisis depuis)")
     assert said("rehoused", 720, 40, None, None) == (
         "Relogés : 720 (+40 depuis la séance du 31/03/2009 ; détail entre événements nouveaux "
         "et corrections du passé non publié (s) : une part compte moins de 5 ménages)")
