@@ -441,10 +441,6 @@ def _in(states: pd.Series, figure: str) -> pd.Series:
     return ~inside if complement else inside
 
 
-def _household_level(viewer: Viewer) -> bool:
-    return viewer.household_level
-
-
 def _scope_for(viewer: Viewer, meeting: Meeting, as_of: date) -> Scope:
     return viewer.restrict(meeting.scope.at(as_of))
 
@@ -474,7 +470,7 @@ def since(db: Database, viewer: Viewer, meeting_id: int, as_of: date) -> pd.Data
     now = access.fetch(db, viewer, "indicators", "kpis", _scope_for(viewer, meeting, as_of),
                        "total")
     lists = {}
-    if _household_level(viewer):
+    if viewer.household_level:
         old = db.query("meeting_states", meeting=meeting.meeting_id).set_index("household_id")
         then = access.fetch(db, viewer, "indicators", "household_states",
                             _scope_for(viewer, meeting, meeting.as_of)).set_index("household_id")
@@ -558,7 +554,7 @@ def correction_changes(db: Database, viewer: Viewer, meeting_id: int,
     """What imports after the meeting changed in these households' rows (French,
     personal values masked for pseudonymous roles)."""
     meeting = get(db, viewer, meeting_id)
-    if not _household_level(viewer):
+    if not viewer.household_level:
         raise AccessDenied("Ce profil ne voit que des agrégats : aucune donnée par ménage.")
     raw = db.query("meeting_changes", households=list(households), after=meeting.import_id)
     frame = changes._history_frame(raw.drop(columns=["household_id"]))
@@ -651,7 +647,7 @@ def reproduce(db: Database, viewer: Viewer, meeting_id: int) -> pd.DataFrame:
         out = out[out["unit"].isin([TOTAL, *viewer.operations])].reset_index(drop=True)
     out["households"] = [[] for _ in range(len(out))]
     out["why"] = ""
-    if _household_level(viewer) and len(out):
+    if viewer.household_level and len(out):
         old = db.query("meeting_states", meeting=meeting.meeting_id).set_index("household_id")
         then = access.fetch(db, viewer, "indicators", "household_states",
                             viewer.restrict(scope)).set_index("household_id")

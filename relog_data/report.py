@@ -343,12 +343,10 @@ def _since_meeting(pack: _Pack) -> str:
     shown = f"Présenté le {fmt.day(meeting.meeting_date)}"
     rows = [{"Indicateur": r["label"], shown: pack.count(r["frozen"]),
              f"Au {pack.as_of_text}": pack.count(r["now"]),
-             "Évolution": pack.change(r["change"], 0) if not fmt.is_missing(r["change"])
-             else pack.count(None),
-             "dont événements nouveaux": pack.change(r["new"], 0)
-             if not fmt.is_missing(r["new"]) else pack.count(None),
-             "dont corrections du passé": pack.change(r["corrections"], 0)
-             if not fmt.is_missing(r["corrections"]) else pack.count(None)}
+             # a change against 0: its sign; a missing one « s » (officials) or « — »
+             "Évolution": pack.change(r["change"], 0),
+             "dont événements nouveaux": pack.change(r["new"], 0),
+             "dont corrections du passé": pack.change(r["corrections"], 0)}
             for _, r in split.iterrows()]
     pack.tables["Depuis la séance"] = pd.DataFrame(rows)
     return (f"<h3>Depuis la séance du {fmt.day(meeting.meeting_date)} "
