@@ -211,12 +211,18 @@ def test_synthese_for_an_official_has_no_household(archive_db, monkeypatch):
     assert not any("ménages derrière" in e.label for e in at.expander)
 
 
-def test_the_report_page_saves_a_meeting(tmp_path, monkeypatch):
+def _report_page(tmp_path, monkeypatch):
+    """The Rapport page on a fresh archive, audience « partenaires »."""
     path = tmp_path / "report.duckdb"
     ids = build_archive(path)
     at = start_app(path, monkeypatch, date="2009-05-01", reference="2009-03-31")
     assert opened(at, "meeting_report")
     at.radio(key="report_audience").set_value("partenaire").run()
+    return path, ids, at
+
+
+def test_the_report_page_saves_a_meeting(tmp_path, monkeypatch):
+    path, ids, at = _report_page(tmp_path, monkeypatch)
     previous = at.selectbox(key="report_meeting_previous")
     assert previous.options == ["aucune", "Séance du 02/04/2009 — GTR d'avril "
                                           "(situation au 31/03/2009)"]
@@ -251,11 +257,7 @@ def test_the_report_page_compares_the_pack_with_a_meeting(tmp_path, monkeypatch)
     chosen; the generated pack's key figures split the change (the PDF's text)."""
     from pypdf import PdfReader
 
-    path = tmp_path / "report.duckdb"
-    ids = build_archive(path)
-    at = start_app(path, monkeypatch, date="2009-05-01", reference="2009-03-31")
-    assert opened(at, "meeting_report")
-    at.radio(key="report_audience").set_value("partenaire").run()
+    path, ids, at = _report_page(tmp_path, monkeypatch)
     compared = at.selectbox(key="report_compared")
     assert compared.value == ids["partenaire"]
     at.button[0].click().run()  # Générer le rapport
