@@ -5,13 +5,13 @@ prints {"seconds", "peak_rss_mb", "changed_fields"} as JSON."""
 import contextlib
 import io
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.memory import peak_mb  # noqa: E402
 from relog_data import cli  # noqa: E402
 
 workbook, db = sys.argv[1], sys.argv[2]
@@ -23,6 +23,6 @@ seconds = time.perf_counter() - started
 if code != 0:
     print(out.getvalue()[-3000:], file=sys.stderr)
     sys.exit(code)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+peak = peak_mb()
 changed = sum(1 for line in out.getvalue().splitlines() if " → " in line)
 print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "shown_changes": changed}))
