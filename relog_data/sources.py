@@ -23,14 +23,16 @@ import re
 import struct
 import zipfile
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from html import unescape
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .errors import RelogError
+from . import zip_subset
 from .fmt import integer, number
 
 # -- limits ------------------------------------------------------------------------------------
@@ -57,6 +59,7 @@ _MB = 1024 * 1024
 _MAX_CENTRAL_DIRECTORY = 4 * _MB  # a zip's table of contents: bounds what zipfile parses
 _CHUNK = _MB  # decompressed bytes handled at a time
 _MAX_TAG = _MB  # an XML tag longer than this is not from a spreadsheet program
+_AHEAD = 3  # sheets read by calamine ahead of their turning into rows (memory)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NESTED_ARCHIVES = (".zip", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz")
 # Parts of an .xlsb (an .ods has a "mimetype" part): calamine guesses the format from
@@ -580,9 +583,19 @@ def _part_key(filename: str) -> str:
     return filename.replace("\\", "/").lower()
 
 
+def _attribute(name: str, tag: str) -> str | None:
+    """The value of an attribute of an XML tag, in double or single quotes
+    (the other quote may be inside: name="Points d'attention")."""
+    found = re.search(r"\s" + name + r"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", tag)
+    return None if found is None else (found.group(1) if found.group(1) is not None
+                                       else found.group(2))
+
+
 def _sheet_titles(name: str, data: bytes, archive: zipfile.ZipFile) -> dict[str, str]:
-    """{part key: sheet title} from the workbook and its relationships, for
-    messages only (nothing is decided on it)."""
+    """{part key: sheet title} from the workbook and its relationships: for
+    messages, and to check a sheet's part just before calamine reads it. Not
+    trusted: calamine is only given the parts checked (_read_checked_ahead), a
+    wrong guess here costs time, never safety."""
     small = 16 * _MB
 
     def text_of(info):
@@ -599,16 +612,16 @@ def _sheet_titles(name: str, data: bytes, archive: zipfile.ZipFile) -> dict[str,
             targets = {}
             if rels_key in infos:
                 for tag in re.findall(r"<[^<>]*Relationship\s[^<>]*>", text_of(infos[rels_key])):
-                    rid = re.search(r"\sId\s*=\s*[\"']([^\"']*)", tag)
-                    target = re.search(r"\sTarget\s*=\s*[\"']([^\"']*)", tag)
-                    if rid and target:
-                        targets[rid.group(1)] = unescape(target.group(1))
+                    rid = _attribute(r"Id", tag)
+                    target = _attribute(r"Target", tag)
+                    if rid is not None and target is not None:
+                        targets[rid] = unescape(target)
             for tag in re.findall(r"<(?:[^\s<>:]+:)?sheet\s[^<>]*>", text_of(info)):
-                title = re.search(r"\sname\s*=\s*[\"']([^\"']*)", tag)
-                rid = re.search(r"\s[^\s=]*:id\s*=\s*[\"']([^\"']*)", tag)
-                if not (title and rid and rid.group(1) in targets):
+                title = _attribute(r"name", tag)
+                rid = _attribute(r"[^\s=]*:id", tag)
+                if title is None or rid not in targets:
                     continue
-                target = targets[rid.group(1)]
+                target = targets[rid]
                 path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
                 parts: list[str] = []
                 for part in path.split("/"):
@@ -616,36 +629,49 @@ def _sheet_titles(name: str, data: bytes, archive: zipfile.ZipFile) -> dict[str,
                         parts = parts[:-1]
                     elif part not in ("", "."):
                         parts.append(part)
-                titles[_part_key("/".join(parts))] = unescape(title.group(1))
+                titles[_part_key("/".join(parts))] = unescape(title)
     except (FileProblem, zipfile.BadZipFile, ValueError):
         pass
     return titles
 
 
-def _check_workbook(name: str, data: bytes) -> None:
-    """Refuse, before calamine reads anything, a workbook whose parts or sheets
-    go beyond the limits (see the top of this module)."""
-    def unreadable(kind: str) -> FileProblem:
+class _WorkbookCheck:
+    """The limits of a workbook, checked before calamine reads anything of it
+    (see the top of this module): its format and shared texts when it is
+    created, then each part (`part`, any order; every part may be a sheet),
+    the workbook-wide limits summed as the parts come."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name, self.data = name, data
+        try:
+            self.archive = open_zip(name, data, "Le classeur")
+        except zipfile.BadZipFile as exc:
+            raise self.unreadable("BadZipFile") from exc
+        self.infos = [info for info in self.archive.infolist() if not info.is_dir()]
+        self.keys = [_part_key(info.filename) for info in self.infos]
+        if "mimetype" in self.keys or any(key.endswith(_OTHER_FORMAT_PARTS)
+                                          for key in self.keys):
+            raise FileProblem(
+                f"{name} n'est pas un classeur .xlsx (un classeur .ods ou .xlsb renommé ?) : "
+                "ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx.")
+        self.titles = _sheet_titles(name, data, self.archive)
+        self.used = 0  # decompressed bytes of the parts read so far
+        self.measured = 0  # bytes of the part being read, counted by its last pass
+        self.cells = 0
+        self.shared_bytes = 0
+        self.checked: set[int] = set()  # positions (in self.infos) of the checked parts
+        self.shared = None
+        self.counted: dict[int, int] = {}  # bytes of the parts already read, by position
+        self._shared_strings()
+
+    def unreadable(self, kind: str) -> FileProblem:
         return FileProblem(
-            f"Le classeur {name} est illisible ({kind}) : est-ce bien un fichier .xlsx "
+            f"Le classeur {self.name} est illisible ({kind}) : est-ce bien un fichier .xlsx "
             "enregistré par Excel ou LibreOffice ?")
 
-    try:
-        archive = open_zip(name, data, "Le classeur")
-    except zipfile.BadZipFile as exc:
-        raise unreadable("BadZipFile") from exc
-    infos = [info for info in archive.infolist() if not info.is_dir()]
-    keys = [_part_key(info.filename) for info in infos]
-    if "mimetype" in keys or any(key.endswith(_OTHER_FORMAT_PARTS) for key in keys):
-        raise FileProblem(
-            f"{name} n'est pas un classeur .xlsx (un classeur .ods ou .xlsb renommé ?) : "
-            "ouvrez-le dans Excel ou LibreOffice et enregistrez-le au format .xlsx.")
-    titles = _sheet_titles(name, data, archive)
-    used = 0  # decompressed bytes of the parts read so far
-    measured = [0]  # bytes of the part being read, counted by its last pass
-
-    def chunks(info):
-        left = MAX_WORKBOOK_MB * _MB - used
+    def chunks(self, info):
+        name = self.name
+        left = MAX_WORKBOOK_MB * _MB - self.used
         if left >= MAX_PART_MB * _MB:
             limit, message = MAX_PART_MB * _MB, (
                 f"Le classeur {name} est anormal : sa partie « {info.filename} » dépasse "
@@ -655,63 +681,85 @@ def _check_workbook(name: str, data: bytes) -> None:
             limit, message = left, (
                 f"Le classeur {name} dépasse {integer(MAX_WORKBOOK_MB)} Mo une fois "
                 "décompressé : découpez-le en plusieurs fichiers.")
-        measured[0] = 0
-        for piece in member_chunks(name, data, info, limit, message):
-            measured[0] += len(piece)
+        self.measured = 0
+        for piece in member_chunks(name, self.data, info, limit, message):
+            self.measured += len(piece)
             yield piece
 
-    shared = None
-    counted: dict[int, int] = {}  # bytes of the parts already read, by position
-    for position, (info, key) in enumerate(zip(infos, keys)):
-        if not key.endswith("sharedstrings.xml"):
-            continue
-        try:
-            lengths, nested, declared = _scan_shared_strings(chunks(info))
-        except _Malformed as exc:
-            raise unreadable("XML inattendu") from exc
-        if max(len(lengths), declared) > MAX_SHARED_STRINGS:
-            raise FileProblem(
-                f"Le classeur {name} annonce ou contient plus de {integer(MAX_SHARED_STRINGS)} "
-                f"textes différents : relog en lit au plus {integer(MAX_SHARED_STRINGS)}. "
-                "Enregistrez-le à nouveau depuis Excel ou LibreOffice, ou découpez-le.")
-        if shared is not None:  # several candidates: bound each index by the longer
-            width = max(len(lengths), len(shared.lengths))
-            lengths = [max(a, b) for a, b in zip(lengths + [0] * (width - len(lengths)),
-                                                 shared.lengths
-                                                 + [0] * (width - len(shared.lengths)))]
-        shared = _SharedTexts(lengths, nested)
-        used += measured[0]
-        counted[position] = measured[0]
+    def _shared_strings(self) -> None:
+        name = self.name
+        for position, (info, key) in enumerate(zip(self.infos, self.keys)):
+            if not key.endswith("sharedstrings.xml"):
+                continue
+            try:
+                lengths, nested, declared = _scan_shared_strings(self.chunks(info))
+            except _Malformed as exc:
+                raise self.unreadable("XML inattendu") from exc
+            if max(len(lengths), declared) > MAX_SHARED_STRINGS:
+                raise FileProblem(
+                    f"Le classeur {name} annonce ou contient plus de "
+                    f"{integer(MAX_SHARED_STRINGS)} textes différents : relog en lit au plus "
+                    f"{integer(MAX_SHARED_STRINGS)}. Enregistrez-le à nouveau depuis Excel ou "
+                    "LibreOffice, ou découpez-le.")
+            shared = self.shared
+            if shared is not None:  # several candidates: bound each index by the longer
+                width = max(len(lengths), len(shared.lengths))
+                lengths = [max(a, b) for a, b in zip(lengths + [0] * (width - len(lengths)),
+                                                     shared.lengths
+                                                     + [0] * (width - len(shared.lengths)))]
+            self.shared = _SharedTexts(lengths, nested)
+            self.used += self.measured
+            self.counted[position] = self.measured
 
-    cells = 0
-    shared_bytes = 0
-    for position, (info, key) in enumerate(zip(infos, keys)):  # any part may be a sheet
-        used -= counted.pop(position, 0)  # read again
-        where = (f"Le classeur {name}, feuille « {titles[key]} »" if key in titles
+    def part(self, position: int) -> None:
+        """Check one part (once): FileProblem when it, or the workbook so far,
+        goes beyond a limit."""
+        if position in self.checked:
+            return
+        name, info, key = self.name, self.infos[position], self.keys[position]
+        self.used -= self.counted.pop(position, 0)  # read again
+        where = (f"Le classeur {name}, feuille « {self.titles[key]} »" if key in self.titles
                  else f"Le classeur {name}, partie « {info.filename} »")
         extent = _Extent()
         try:
-            if not _scan_plain(_bodies(chunks(info), b"sheetData", b"<c"), shared, extent):
+            if not _scan_plain(_bodies(self.chunks(info), b"sheetData", b"<c"), self.shared,
+                               extent):
                 extent = _Extent()
-                _scan_tags(_bodies(chunks(info), b"sheetData", b"<c"), shared, extent)
+                _scan_tags(_bodies(self.chunks(info), b"sheetData", b"<c"), self.shared, extent)
         except _Malformed as exc:
             raise FileProblem(
                 f"{where} : XML inattendu ({exc}) ; est-ce bien un fichier .xlsx enregistré par "
                 "Excel ou LibreOffice ?") from exc
-        used += measured[0]
+        self.used += self.measured
         _refuse_extent(name, where, extent)
-        cells += extent.max_row * extent.max_col
-        shared_bytes += extent.shared_bytes
-        if cells > MAX_WORKBOOK_CELLS:
+        self.cells += extent.max_row * extent.max_col
+        self.shared_bytes += extent.shared_bytes
+        if self.cells > MAX_WORKBOOK_CELLS:
             raise FileProblem(
                 f"Le classeur {name} compte plus de {integer(MAX_WORKBOOK_CELLS)} cellules : "
                 f"relog en lit au plus {integer(MAX_WORKBOOK_CELLS)} par classeur. Découpez-le "
                 "en plusieurs fichiers.")
-        if shared_bytes > MAX_SHARED_TEXT_MB * _MB:
+        if self.shared_bytes > MAX_SHARED_TEXT_MB * _MB:
             raise FileProblem(
                 f"{where} : ses cellules reprennent plus de {integer(MAX_SHARED_TEXT_MB)} Mo de "
                 "textes partagés, la limite de relog. Enregistrez le classeur à nouveau depuis "
                 "Excel ou LibreOffice, ou découpez-le.")
+        self.checked.add(position)
+
+    def rest(self) -> None:
+        """Check every part not checked yet, in the archive's order."""
+        for position in range(len(self.infos)):
+            self.part(position)
+
+    def sheet_positions(self) -> dict[str, int] | None:
+        """{sheet title: position of its part}, as the workbook and its
+        relationships say; None when a title or a part comes twice."""
+        positions = {key: position for position, key in enumerate(self.keys)}
+        if len(positions) != len(self.keys) or len(set(self.titles.values())) != len(self.titles):
+            return None
+        if any(key not in positions for key in self.titles):
+            return None
+        return {title: positions[key] for key, title in self.titles.items()}
 
 
 def _refuse_extent(name: str, where: str, extent: _Extent) -> None:
@@ -748,30 +796,13 @@ def _read_xlsx(name: str, data: bytes) -> list[RawSheet]:
             f"{name} n'est pas un vrai classeur Excel .xlsx (son contenu n'est pas celui d'un "
             "classeur ; un fichier CSV renommé en .xlsx, par exemple)."
         )
-    _check_workbook(name, data)
+    check = _WorkbookCheck(name, data)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        names = workbook.sheet_names
-        # calamine reads the next sheet (in Rust, mostly without the GIL) while
-        # this thread turns the previous one into Python rows: every part was
-        # checked above, so what it reads ahead is bounded too.
-        with ThreadPoolExecutor(max_workers=1) as ahead:
-            pending = ahead.submit(workbook.get_sheet_by_name, names[0]) if names else None
-            for position, sheet_name in enumerate(names):
-                sheet = pending.result()
-                pending = (ahead.submit(workbook.get_sheet_by_name, names[position + 1])
-                           if position + 1 < len(names) else None)
-                # Only the cells from the first filled row and column to the last:
-                # their Excel row numbers start at the first filled row.
-                start = sheet.start
-                rows = sheet.to_python(skip_empty_area=True)
-                del sheet
-                raw = _sheet_from_rows(name, sheet_name, rows,
-                                       first_row_number=(start[0] + 1) if start else 1)
-                del rows
-                if raw is not None:
-                    sheets.append(raw)
+        sheets = _read_checked_ahead(check)
+        if sheets is None:  # everything checked first, then read
+            check.rest()
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheets = _read_sheets(name, workbook.sheet_names, workbook.get_sheet_by_name)
         return sheets
     except FileProblem:
         raise
@@ -783,6 +814,92 @@ def _read_xlsx(name: str, data: bytes) -> list[RawSheet]:
             ".xlsx enregistré par Excel ou LibreOffice ?"
         ) from exc
 
+
+class _Unsure(Exception):
+    """The checked-ahead reading cannot go on: read the usual way."""
+
+
+def _read_checked_ahead(check: _WorkbookCheck) -> list[RawSheet] | None:
+    """The sheets, each read by calamine as soon as its part is checked, while
+    this thread checks the next one (calamine reads mostly without the GIL: the
+    two go on at once). Calamine is given a copy of the workbook that holds
+    only checked parts, so it cannot read an unchecked one, whichever part it
+    takes for a sheet. None when the copy cannot be made, a sheet's part is
+    not known, or calamine fails on the copy: then every part is checked
+    before the workbook is read (the same sheets, or calamine's own error)."""
+    from python_calamine import CalamineWorkbook
+
+    positions = check.sheet_positions()
+    if positions is None:
+        return None
+    sheet_parts = set(positions.values())
+    for position in range(len(check.infos)):  # the workbook, its texts, styles, ...
+        if position not in sheet_parts:
+            check.part(position)
+    copies = {"parts": frozenset(), "book": None, "read": set()}
+
+    def book_with(position: int):
+        """A workbook holding the parts that are not sheets and the sheets
+        checked and not read yet (one copy serves the sheets checked before it
+        was made)."""
+        if position not in copies["parts"]:
+            parts = frozenset(p for p in frozenset(check.checked)
+                              if p not in sheet_parts or p not in copies["read"])
+            data = zip_subset.subset(check.data, [check.infos[p] for p in sorted(parts)])
+            if data is None:
+                raise _Unsure()
+            copies["book"], copies["parts"] = CalamineWorkbook.from_filelike(io.BytesIO(data)), parts
+        copies["read"].add(position)
+        return copies["book"]
+
+    try:
+        names = book_with(-1).sheet_names  # the workbook without any sheet part
+        if any(sheet_name not in positions for sheet_name in names):
+            return None
+
+        def get(sheet_name: str):
+            check.part(positions[sheet_name])  # FileProblem: refused, nothing read
+            return lambda: book_with(positions[sheet_name]).get_sheet_by_name(sheet_name)
+
+        return _read_sheets(check.name, names, get, check_first=True)
+    except (FileProblem, _Malformed):
+        raise
+    except Exception:  # calamine's errors, _Unsure
+        return None
+
+
+def _read_sheets(name: str, names: list[str], get, check_first: bool = False) -> list[RawSheet]:
+    """Calamine reads the next sheets (in Rust, mostly without the GIL) while
+    this thread turns the previous ones into Python rows. With `check_first`,
+    get(sheet) checks the sheet's part in this thread and returns what reads
+    it: the parts are checked ahead of calamine, up to _AHEAD sheets read and
+    not yet turned into rows. Every sheet read is bounded: checked before."""
+    sheets = []
+    waiting = deque()  # (sheet name, future of calamine's sheet), in order
+    most = _AHEAD if check_first else 1
+
+    def turn_into_rows(sheet_name: str, future) -> None:
+        sheet = future.result()
+        # Only the cells from the first filled row and column to the last:
+        # their Excel row numbers start at the first filled row.
+        start = sheet.start
+        rows = sheet.to_python(skip_empty_area=True)
+        del sheet
+        raw = _sheet_from_rows(name, sheet_name, rows,
+                               first_row_number=(start[0] + 1) if start else 1)
+        del rows
+        if raw is not None:
+            sheets.append(raw)
+
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        for sheet_name in names:
+            task = get(sheet_name) if check_first else partial(get, sheet_name)
+            waiting.append((sheet_name, ahead.submit(task)))
+            while waiting and (len(waiting) > most or waiting[0][1].done()):
+                turn_into_rows(*waiting.popleft())
+        while waiting:
+            turn_into_rows(*waiting.popleft())
+    return sheets
 
 def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
-from relog_data import audit, geo, model
+from relog_data import audit, geo, model, sources
 from relog_data.errors import RelogError
 from relog_data.importer import import_sources
 from relog_data.parsing import DATE_MAX, DATE_MIN, parse_column
@@ -367,6 +367,87 @@ def test_other_formats_renamed_xlsx_are_refused(reader):
     assert "n'est pas un classeur .xlsx" in refused(reader.read("calc.xlsx", ods))
     xlsb = xlsx({"menages": header_row()}, extra={"xl/workbook.bin": b"\x00" * 10})
     assert "n'est pas un classeur .xlsx" in refused(reader.read("binaire.xlsx", xlsb))
+
+
+def with_member(data: bytes, name: str, content: str) -> bytes:
+    """The workbook `data` with the member `name` replaced by `content`."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            z.writestr(info.filename, content if info.filename == name else source.read(info))
+    return out.getvalue()
+
+
+def misleading(sheets: dict[str, str]) -> bytes:
+    """A workbook of two sheets whose relationships hold, in an XML comment
+    (which calamine skips), the two targets swapped: relog's own reading of the
+    workbook (sources._sheet_titles, a regular expression) takes the first
+    sheet's part for the second one's and the reverse."""
+    data = xlsx(sheets)
+    real = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" '
+                   f'Target="worksheets/sheet{i}.xml"/>' for i in (1, 2))
+    swapped = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" '
+                      f'Target="worksheets/sheet{3 - i}.xml"/>' for i in (1, 2))
+    return with_member(data, "xl/_rels/workbook.xml.rels",
+                       '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.'
+                       f'org/package/2006/relationships">{real}<!-- {swapped} --></Relationships>')
+
+
+def test_sheets_read_while_the_next_is_checked_come_only_from_checked_parts(reader):
+    """Calamine reads each sheet as soon as its part is checked; it is given a
+    copy of the workbook holding only checked parts, so a workbook misleading
+    relog about which part is which sheet cannot get an unchecked part read."""
+    a = header_row() + '<row r="2">' + cell(2, 1, "A2") + "</row>"
+    b = header_row() + '<row r="2">' + cell(2, 1, "B2") + "</row>"
+    data = misleading({"menages": a, "suivis": b})
+    check = sources._WorkbookCheck("trompeur.xlsx", data)
+    positions = check.sheet_positions()
+    assert check.keys[positions["menages"]] == "xl/worksheets/sheet2.xml"  # relog is misled
+    # calamine is not: each sheet has its own rows, as when everything is checked first
+    result = reader.read("trompeur.xlsx", data)
+    assert result["sheets"] == [["menages", 1, [2]], ["suivis", 1, [2]]]
+    read = {s.sheet: s.rows for s in read_sources([Source("trompeur.xlsx", data)])}
+    assert read == {"menages": [["A2", "", "", ""]], "suivis": [["B2", "", "", ""]]}
+
+    # the first sheet is a cell at XFD1048576 (calamine would allocate 17 billion cells),
+    # which relog takes for the second sheet: it is refused before calamine reads it
+    bomb = header_row() + '<row r="1048576">' + cell(1048576, 16384, 1) + "</row>"
+    reader.fresh()
+    small = xlsx({"menages": header_row() + '<row r="2">' + cell(2, 1, "H1") + "</row>"})
+    baseline = reader.read("petit.xlsx", small)["peak_mb"]
+    message = refused(reader.read("trompeur.xlsx", misleading({"menages": bomb, "suivis": b})))
+    assert "XFD1048576" in message and "« suivis »" in message  # named as relog reads it
+    assert reader.peak_mb - baseline < 100, (baseline, reader.peak_mb)
+
+
+def test_an_ordinary_workbook_is_read_while_it_is_checked(monkeypatch, tmp_path):
+    """The checked-ahead reading is the one used (no fallback), and gives the
+    same sheets as checking everything first."""
+    path = tmp_path / "suivi.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for title, count in (("menages", 300), ("Points d'attention", 0), ("suivis", 120)):
+        sheet = book.add_worksheet(title)
+        sheet.write_row(0, 0, HEADER)
+        for r in range(1, count + 1):
+            sheet.write_row(r, 0, [f"H{r}", "A1", r % 7, "à enquêter"])
+    book.close()
+    source = Source(path.name, path.read_bytes())
+    copies, fallbacks = [], []
+    subset = sources.zip_subset.subset
+    monkeypatch.setattr(sources.zip_subset, "subset",
+                        lambda data, infos: copies.append(len(infos)) or subset(data, infos))
+    rest = sources._WorkbookCheck.rest
+    monkeypatch.setattr(sources._WorkbookCheck, "rest",
+                        lambda self: fallbacks.append(1) or rest(self))
+    ahead = [(s.sheet, s.header, s.rows, s.row_numbers) for s in read_sources([source])]
+    assert copies and not fallbacks
+    monkeypatch.setattr(sources, "_read_checked_ahead", lambda check: None)
+    first = [(s.sheet, s.header, s.rows, s.row_numbers) for s in read_sources([source])]
+    assert ahead == first
+    # (a title with an apostrophe inside double quotes once sent it to the fallback)
+    assert [(sheet, len(rows)) for sheet, _, rows, _ in ahead] == [
+        ("menages", 300), ("Points d'attention", 0), ("suivis", 120)]
 
 
 # == 2. archives that lie about their sizes =======================================================
