@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import audit, changes as change_list, model
+from . import audit, changes as change_list, gc_pause, model
 from .checks import run_checks_on_cursor
 from .db import Database, owner_only, private_copy, scratch_copy
 from .errors import RelogError
@@ -286,26 +286,32 @@ def _parse_sheets(sheets: list[RawSheet], report: ImportReport) -> dict[str, _Pa
 
 
 def _parse_table(table: model.Table, parts, report: ImportReport) -> _Parsed:
-    from operator import itemgetter
-
     present = [c.name for c in table.columns if any(c.name in found for _, found in parts)]
-    files, sheets, rows, raw_cols = [], [], [], {name: [] for name in present}
+    files, sheets, rows = [], [], []
+    pieces: dict[str, list[np.ndarray]] = {name: [] for name in present}
     for raw, found in parts:
         n = len(raw.rows)
         files.extend([raw.file] * n)
         sheets.extend([raw.sheet] * n)
         rows.extend(raw.row_numbers)
         width = max(found.values(), default=-1) + 1
-        # the usual case, every row as wide as the header: a column in one C-level pass
-        whole = not raw.rows or min(map(len, raw.rows)) >= width
+        # the usual case, every row as wide as the header: one 2-D array, its columns views
+        grid = None
+        if n and len(set(map(len, raw.rows))) == 1 and len(raw.rows[0]) >= width:
+            grid = np.empty((n, len(raw.rows[0])), dtype=object)
+            grid[:] = raw.rows
         for name in present:
             index = found.get(name)
             if index is None:
-                raw_cols[name].extend([None] * n)
-            elif whole:
-                raw_cols[name].extend(map(itemgetter(index), raw.rows))
+                pieces[name].append(np.full(n, None, dtype=object))
+            elif grid is not None:
+                pieces[name].append(grid[:, index])
             else:
-                raw_cols[name].extend([r[index] if index < len(r) else None for r in raw.rows])
+                column = np.empty(n, dtype=object)
+                column[:] = [r[index] if index < len(r) else None for r in raw.rows]
+                pieces[name].append(column)
+    raw_cols = {name: got[0] if len(got) == 1 else np.concatenate(got)
+                for name, got in pieces.items()}
     n = len(rows)
     valid = np.ones(n, dtype=bool)
     records: dict[str, list] = {}
@@ -700,6 +706,12 @@ def import_sources(
 ) -> ImportReport:
     """Import the files into the database, all or nothing. Returns the report;
     `report.committed` tells whether anything was written."""
+    with gc_pause.paused():  # millions of cells held, no cycle among them
+        return _import_sources(db, sources, replace, dry_run, user, progress)
+
+
+def _import_sources(db: Database, sources: list[Source], replace: tuple[str, ...],
+                    dry_run: bool, user: str | None, progress: Progress | None) -> ImportReport:
     db.refuse_demo()  # before anything is read or written, dry runs included
     if dry_run and db.read_only:  # a dry run needs no writable file: a private copy
         with scratch_copy(db.path) as scratch:

@@ -288,11 +288,15 @@ def parse_column(column: model.Column, raw: list) -> ParsedColumn:
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     parse = parser_for(column)
     parsed_uniques, unique_notes = [], []
+    missing, refused = [], []  # per distinct value
     plain_text = parse is _text  # a text cell: itself, stripped (blank when nothing is left)
     for value in uniques:
         if plain_text and type(value) is str:
-            parsed_uniques.append(value.strip() or MISSING)
+            text = value.strip()
+            parsed_uniques.append(text or None)
             unique_notes.append(None)
+            missing.append(not text)
+            refused.append(False)
             continue
         note = None
         if is_blank(value):
@@ -306,17 +310,18 @@ def parse_column(column: model.Column, raw: list) -> ParsedColumn:
                 parsed, note = _BAD, parsed.note
             elif isinstance(parsed, Approximate):
                 parsed, note = parsed.value, parsed.note
-        parsed_uniques.append(parsed)
+        missing.append(parsed is MISSING)
+        refused.append(parsed is _BAD)
+        parsed_uniques.append(None if parsed is MISSING or parsed is _BAD else parsed)
         unique_notes.append(note)
     lookup = np.empty(len(parsed_uniques) + 1, dtype=object)
     lookup[:-1] = parsed_uniques
-    lookup[-1] = MISSING  # factorize's -1 (NaN/None)
+    lookup[-1] = None  # factorize's -1 (NaN/None)
+    missing.append(True)
+    refused.append(False)
     # per distinct value, then spread to the rows by their codes (no per-row Python)
-    missing = np.fromiter((v is MISSING for v in lookup), bool, len(lookup))
-    refused = np.fromiter((v is _BAD for v in lookup), bool, len(lookup))
-    lookup[missing | refused] = None
-    blank = missing[codes]
-    bad = refused[codes]
+    blank = np.array(missing, dtype=bool)[codes]
+    bad = np.array(refused, dtype=bool)[codes]
     values = lookup[codes].tolist()
     if any(n is not None for n in unique_notes):
         note_lookup = np.empty(len(unique_notes) + 1, dtype=object)
