@@ -848,7 +848,8 @@ def _read_checked_ahead(check: _WorkbookCheck) -> list[RawSheet] | None:
             data = zip_subset.subset(check.data, [check.infos[p] for p in sorted(parts)])
             if data is None:
                 raise _Unsure()
-            copies["book"], copies["parts"] = CalamineWorkbook.from_filelike(io.BytesIO(data)), parts
+            copies["book"] = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            copies["parts"] = parts
         copies["read"].add(position)
         return copies["book"]
 
