@@ -62,10 +62,17 @@ $(DB): | $(VENV)/.installed
 demo: setup
 	$(BIN)/python -m relog_data demo --db $(DB) --force
 
-# The benchmark at three scales (long: about half an hour), results in bench/RESULTS.md.
+# The benchmark at three scales (long: more than an hour), results in bench/RESULTS.md;
+# with the pages in a real browser (Debian Chromium): one user, then ten at once, the
+# server's memory read BENCH_IDLE_WAIT seconds after they leave, at each scale
+# (bench/browser.py).
+BENCH_IDLE_WAIT ?= 600
 bench: setup-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --browser --users 10 --idle-wait $(BENCH_IDLE_WAIT)
 
-# The same at the small scale only, once, into bench/out/ (the test suite runs it too).
+# The same at the small scale only, once, into bench/out/, ten users, memory read 5 s
+# after they leave (the test suite runs it too: tests/test_bench.py without the browser,
+# tests/test_bench_browser.py the browser part with two users).
 bench-smoke: setup-dev
-	$(BIN)/python -m bench.run --scales S --runs 1 --out bench/out --data bench/out
+	$(BIN)/python -m bench.run --scales S --runs 1 --out bench/out --data bench/out \
+		--browser --users 10 --idle-wait 5

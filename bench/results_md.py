@@ -16,12 +16,58 @@ TARGETS_L = [  # (label, getter, limit, unit)
                                                   for p in r["pages"].values()), 3, "s"),
     ("Indicateurs : pandas / DuckDB", lambda r: r["baseline"]["ratio_pandas_over_duckdb"], None,
      "×"),
+    # in a real browser (bench/browser.py, #20)
+    ("Navigateur : page la plus lente, à chaud",
+     lambda r: _worst(r, lambda p: p["warm"] and p["warm"]["median"]), 1, "s"),
+    ("Navigateur : page la plus lente, à froid",
+     lambda r: _worst(r, lambda p: p["cold"] and p["cold"]["seconds"]), 2, "s"),
+    ("Navigateur : octets envoyés par une page, au plus",
+     lambda r: _mb(_worst(r, lambda p: max(p["cold"]["bytes"] if p["cold"] else 0,
+                                           p["warm_bytes"]["max"] if p["warm_bytes"] else 0))),
+     1, "Mo"),
+    ("Dix utilisateurs : p95 du clic à la page dessinée",
+     lambda r: _crowd(r, "p95"), 3, "s"),
+    ("Dix utilisateurs : erreurs", lambda r: _crowd(r, "errors"), 0, ""),
+    ("Dix utilisateurs : mémoire du serveur au plus", lambda r: _crowd(r, "rss_peak_mb"), 2048,
+     "Mo"),
+    ("Dix utilisateurs : mémoire après leur départ / au repos",
+     lambda r: (_crowd(r, "rss_after_mb") / _crowd(r, "rss_idle_mb")
+                if _crowd(r, "rss_idle_mb") else None), 1.2, "×"),
 ]
+
+
+def _worst(r: dict, get) -> float | None:
+    """The largest value of `get` over the pages of the browser run, if any."""
+    if "browser" not in r:
+        return None
+    values = [get(p) for p in r["browser"]["pages"].values()]
+    values = [v for v in values if v]
+    return max(values) if values else None
+
+
+def _mb(value: float | None) -> float | None:
+    return None if value is None else value / 1e6
+
+
+def _crowd(r: dict, key: str):
+    crowd = r.get("browser", {}).get("crowd")
+    return None if crowd is None else crowd[key]
 
 
 def _s(x: dict, digits: int = 2) -> str:
     return (f"{x['median']:.{digits}f} ({x['min']:.{digits}f}–{x['max']:.{digits}f})"
             .replace(".", ","))
+
+
+def _report_elu(r: dict) -> str:
+    """The officials' pack, timed once in a fresh process (its release built
+    there), or stopped after a time limit."""
+    x = r.get("report_elu")
+    if x is None:
+        return "—"
+    if x["seconds"] is None:
+        return f"> {_n(x['over_s'], 0)} (arrêté)"
+    return _n(x["seconds"], 1)
 
 
 def _n(value: float, digits: int = 1) -> str:
@@ -30,7 +76,9 @@ def _n(value: float, digits: int = 1) -> str:
 
 def render(results: dict) -> str:
     m = results["machine"]
-    scales = results["scales"]
+    every = results["scales"]
+    # the AppTest part (bench.run); a scale measured by bench.browser alone has only "browser"
+    scales = {k: r for k, r in every.items() if "pages" in r}
     out = ["# Benchmark relog", "",
            f"Mesuré le {m['date']} sur {m['cpu']} ({m['cores']} cœurs, "
            f"{_n(m['memory_gb'] or 0)} Go), {m['system']} ; Python {m['python']}, "
@@ -39,11 +87,14 @@ def render(results: dict) -> str:
            "(min–max) sur le nombre d'exécutions indiqué. Pages : temps d'exécution côté "
            "serveur sous `streamlit.testing.v1.AppTest` (à froid : nouvelle session, caches "
            "vidés, base rouverte ; à chaud : la même page relancée).", ""]
-    if "L" in scales:
+    if "L" in every:
         out += ["## Objectifs à l'échelle L", "", "| objectif | mesuré | cible | |",
                 "|---|---|---|---|"]
         for label, get, limit, unit in TARGETS_L:
-            value = get(scales["L"])
+            try:
+                value = get(every["L"])
+            except KeyError:  # that part was not measured
+                value = None
             if value is None:  # not measured in this run
                 continue
             if limit is None:  # faster than pandas
@@ -52,9 +103,29 @@ def render(results: dict) -> str:
             else:
                 ok = value <= limit
                 target = f"≤ {_n(limit, 1)} {unit}"
-            out.append(f"| {label} | {_n(value, 2)} {unit} | {target} | {'✓' if ok else '✗'} |")
+            if unit == "":  # a count
+                target = f"≤ {_n(limit, 0)}"
+            digits = 0 if unit == "" else 2
+            out.append(f"| {label} | {_n(value, digits)} {unit} | {target} | "
+                       f"{'✓' if ok else '✗'} |".replace("  |", " |"))
         out.append("")
-    out += ["## Volumes, import, carte, rapport", "",
+    if scales:
+        out += apptest_sections(scales)
+    browsed = {k: r["browser"] for k, r in every.items() if "browser" in r}
+    if browsed:
+        out += browser_sections(browsed)
+    for k, r in every.items():
+        if r.get("browser_error"):
+            out += ["", f"Mesure dans le navigateur en échec à l'échelle {k} : "
+                    f"`{r['browser_error'][:300]}`."]
+    if scales:
+        out += query_section(scales)
+    out.append("")
+    return "\n".join(out)
+
+
+def apptest_sections(scales: dict) -> list[str]:
+    out = ["## Volumes, import, carte, rapport", "",
             "| | " + " | ".join(scales) + " |", "|---|" + "---|" * len(scales)]
     rows = [
         ("Ménages", lambda r: _n(r["households"], 0)),
@@ -69,7 +140,8 @@ def render(results: dict) -> str:
         ("Carte : HTML des points (ko)", lambda r: _n(r["map"]["point_map_bytes"] / 1e3, 0)),
         ("Carte : HTML des communes (ko)", lambda r: _n(r["map"]["commune_map_bytes"] / 1e3, 0)),
         ("Carte : construction (s)", lambda r: _s(r["map"]["build"])),
-        ("Rapport PDF + annexe (s)", lambda r: _s(r["report"], 1)),
+        ("Rapport PDF + annexe, partenaires (s)", lambda r: _s(r["report"], 1)),
+        ("Rapport PDF + annexe, élus, processus neuf (s)", lambda r: _report_elu(r)),
         ("Indicateurs DuckDB (s)", lambda r: _s(r["baseline"]["duckdb"], 3)),
         ("Mêmes indicateurs en pandas (s)", lambda r: _s(r["baseline"]["pandas"], 3)),
         ("Rapport pandas / DuckDB", lambda r: _n(r["baseline"]["ratio_pandas_over_duckdb"], 2)),
@@ -100,11 +172,114 @@ def render(results: dict) -> str:
         cells = [f"{_s(r['pages'][page]['cold'])} / {_s(r['pages'][page]['warm'])}"
                  for r in scales.values()]
         out.append(f"| {titles.get(page, page)} | " + " | ".join(cells) + " |")
-    out += ["", "## Requêtes de la couche de données (s), tout le programme, à la date des "
+    return out
+
+
+def query_section(scales: dict) -> list[str]:
+    out = ["", "## Requêtes de la couche de données (s), tout le programme, à la date des "
             "données", "", "| fonction | " + " | ".join(scales) + " |",
             "|---|" + "---|" * len(scales)]
     for name in next(iter(scales.values()))["queries"]:
         out.append(f"| `{name}` | " + " | ".join(_s(r["queries"][name], 3)
                                                  for r in scales.values()) + " |")
-    out.append("")
-    return "\n".join(out)
+    return out
+
+
+def _ko(value: float | None) -> str:
+    return "—" if value is None else _n(value / 1e3, 0)
+
+
+def browser_sections(browsed: dict) -> list[str]:
+    """The tables of the browser run (bench/browser.py): per page, one user;
+    then ten users at once."""
+    titles = page_titles()
+    names = list(browsed)
+    first = next(iter(browsed.values()))
+    head = ["| page | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    viewport = first.get("viewport", {})
+    out = ["", "## Pages dans le navigateur (s) — à froid / à chaud", "",
+           "Chromium de Debian sans interface (Playwright), fenêtre de "
+           f"{viewport.get('width', '?')} × {viewport.get('height', '?')}, l'application "
+           "(`server.py`) démarrée sur la base importée, connexion par le formulaire. Du clic "
+           "sur l'entrée du menu jusqu'à la page dessinée : script terminé (message "
+           "`script_finished` reçu, plus d'indicateur d'exécution, de squelette ni de "
+           "sablier), chaque graphique Plotly dessiné, chaque carte chargée, et rien de "
+           "relancé dans les 0,4 s qui suivent. À froid : première visite de la page dans la "
+           "session, serveur démarré pour cette mesure (ses caches vides) ; pour la Synthèse, "
+           "page d'arrivée, la connexion elle-même (du clic sur « Se connecter » à la "
+           "Synthèse dessinée). À chaud : médiane (min–max) des visites suivantes.", ""]
+    def per_page(cell) -> list[str]:
+        """One row per page, one cell per scale: cell(page's results) or « — »."""
+        rows = []
+        for page in first["pages"]:
+            cells = [cell(p) if p is not None else "—"
+                     for p in (b["pages"].get(page) for b in browsed.values())]
+            rows.append(f"| {titles.get(page, page)} | " + " | ".join(cells) + " |")
+        return rows
+
+    def times(p) -> str:
+        cold = "—" if not p["cold"] else _n(p["cold"]["seconds"], 2)
+        warm = "—" if not p["warm"] else _s(p["warm"])
+        return f"{cold} / {warm}" + (" ⚠" if p.get("errors") else "")
+
+    def sent(p) -> str:
+        cold = _ko(p["cold"]["bytes"]) if p["cold"] else "—"
+        return f"{cold} / " + (_ko(p["warm_bytes"]["median"]) if p["warm_bytes"] else "—")
+
+    def split(p) -> str:
+        if not p.get("warm_script_s"):
+            return "—"
+        return f"{_n(p['warm_script_s']['median'], 2)} / {_n(p['warm_draw_s']['median'], 2)}"
+
+    out += head + per_page(times)
+    if any(p.get("errors") for b in browsed.values() for p in b["pages"].values()):
+        out += ["", "⚠ : visite en erreur (page non dessinée à temps ou exception), voir "
+                "`results.json`."]
+    out += ["", "### Octets envoyés au navigateur par visite (ko) — à froid / à chaud", "",
+            "Messages du websocket reçus par le navigateur entre le clic et la page dessinée "
+            "(Streamlit les envoie sans compression ; un élément déjà reçu dans la session "
+            "peut n'être envoyé que par référence).", ""] + head + per_page(sent)
+    out += ["", "### Où passe le temps, à chaud (s) — jusqu'à la fin du script / dessin "
+            "ensuite", "", "Du clic à la réception de `script_finished` : exécution du script "
+            "sur le serveur et transfert des éléments (envoyés au fil de l'exécution) ; de là à la "
+            "page dessinée : ce qui reste au navigateur (mise en page, Plotly, cartes).", ""]
+    out += head + per_page(split)
+    crowds = {k: b["crowd"] for k, b in browsed.items() if b.get("crowd")}
+    if crowds:
+        c0 = next(iter(crowds.values()))
+        wait = c0["idle_wait_s"]
+        wait_text = f"{_n(wait / 60, 0)} min" if wait >= 120 else f"{_n(wait, 0)} s"
+        out += ["", f"## {c0['users']} utilisateurs à la fois, dans le navigateur", "",
+                f"Un seul Chromium, {c0['users']} contextes de navigation (autant de sessions "
+                "Streamlit, chacune son cookie), pilotés ensemble depuis un seul processus "
+                "Python (Playwright asyncio) : dix Chromium satureraient les deux cœurs. Chaque "
+                f"utilisateur se connecte puis visite toutes les pages du menu {c0['rounds']} "
+                "fois, aussitôt chaque page dessinée. Temps du clic à la page dessinée (même "
+                "définition que ci-dessus) sur toutes les visites ; erreurs : exception affichée "
+                "ou page non dessinée dans le délai (180 s). Mémoire : VmRSS du processus "
+                "Streamlit et de ses enfants (/proc), relevée chaque seconde ; au repos : avant "
+                f"l'arrivée des utilisateurs (après la mesure à un utilisateur) ; après : "
+                f"{wait_text} après la fermeture de leurs contextes (Streamlit garde une "
+                "session déconnectée `server.disconnectedSessionTTL`, 120 s par défaut). "
+                "Le serveur, Chromium et Playwright se partagent les cœurs de la machine : "
+                "le temps processeur de chacun pendant la séquence dit qui les occupait.", "",
+                "| | " + " | ".join(crowds) + " |", "|---|" + "---|" * len(crowds)]
+        rows = [
+            ("Visites de pages", lambda c: _n(c["visits"], 0)),
+            ("Du clic à la page dessinée, p50 (s)", lambda c: _n(c["p50"] or 0, 2)),
+            ("Du clic à la page dessinée, p95 (s)", lambda c: _n(c["p95"] or 0, 2)),
+            ("Du clic à la page dessinée, au plus (s)", lambda c: _n(c["max"] or 0, 2)),
+            ("Connexion (s)", lambda c: _s(c["sign_in"]) if c.get("sign_in") else "—"),
+            ("Erreurs", lambda c: _n(c["errors"], 0)),
+            ("Durée de la séquence (s)", lambda c: _n(c["duration_s"], 0)),
+            ("Temps processeur du serveur / de Chromium et Playwright (s)",
+             lambda c: f"{_n(c['cpu_server_s'], 0)} / {_n(c['cpu_browser_s'], 0)}"
+             if "cpu_server_s" in c else "—"),
+            ("Mémoire du serveur au repos (Mo)", lambda c: _n(c["rss_idle_mb"], 0)),
+            ("Mémoire du serveur au plus (Mo)", lambda c: _n(c["rss_peak_mb"], 0)),
+            (f"Mémoire du serveur {wait_text} après leur départ (Mo)",
+             lambda c: _n(c["rss_after_mb"], 0)),
+        ]
+        for label, get in rows:
+            out.append(f"| {label} | " + " | ".join(get(c) for c in crowds.values()) + " |")
+    return out

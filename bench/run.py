@@ -5,7 +5,9 @@ programme written as a workbook, imported through the real import path in a
 fresh process (time, peak memory), the database size, every query of the data
 layer, every page under AppTest (cold and warm cache), the map's HTML payload,
 the meeting report, and the pandas baseline side by side. Medians with min and
-max over several runs. Writes bench/results.json and bench/RESULTS.md.
+max over several runs. With --browser (make bench), the pages in a real
+browser too, one user then ten at once (bench/browser.py). Writes
+bench/results.json and bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -102,6 +104,23 @@ def preview_once(workbook: Path, db_path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+REPORT_LIMIT_S = 600  # the officials' pack at L went past 18 minutes (#20): stopped there
+
+
+def report_once(db_path: Path, audience: str, limit: float) -> dict:
+    """The pack for `audience` in a fresh process, stopped after `limit` seconds
+    ({"seconds": None, "over_s": limit} then)."""
+    try:
+        out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure_report.py"),
+                              str(db_path), audience], capture_output=True, text=True, cwd=ROOT,
+                             timeout=limit)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "over_s": limit}
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr or out.stdout)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def measure_preview(scale: str, runs: int, folder: Path, db_path: Path) -> dict:
     """Import preview of the imported programme with 1 % of the rows of its
     household sheets changed (one field each): time and peak memory."""
@@ -149,7 +168,8 @@ def page_times(db_path: Path, page: str, runs: int) -> dict:
     return {"cold": stats(cold), "warm": stats(warm)}
 
 
-def measure(scale: str, runs: int, folder: Path, log) -> dict:
+def measure(scale: str, runs: int, folder: Path, log, browser_options: dict | None = None
+            ) -> dict:
     result: dict = {"households": generate.SCALES[scale]}
     log(f"[{scale}] workbook")
     started = time.perf_counter()
@@ -203,11 +223,24 @@ def measure(scale: str, runs: int, folder: Path, log) -> dict:
         log(f"[{scale}] report")
         with tempfile.TemporaryDirectory() as tmp:
             def make():
-                report.generate(db, scope, None, "elu", Path(tmp) / "r.pdf", Path(tmp) / "a.xlsx")
+                report.generate(db, scope, None, "partenaire", Path(tmp) / "r.pdf",
+                                Path(tmp) / "a.xlsx")
             result["report"] = timed(make, max(1, min(runs, 2)))[0]
+    log(f"[{scale}] report for elected officials (with their release), at most "
+        f"{REPORT_LIMIT_S} s")
+    result["report_elu"] = report_once(db_path, "elu", REPORT_LIMIT_S)
 
     log(f"[{scale}] pages")
     result["pages"] = {page: page_times(db_path, page, runs) for page in PAGES}
+    if browser_options is not None:
+        from bench import browser
+
+        log(f"[{scale}] pages in the browser")
+        try:  # a broken browser run does not lose the figures above
+            result["browser"] = browser.measure(db_path, runs, log=log, **browser_options)
+        except Exception as exc:
+            result["browser_error"] = f"{type(exc).__name__}: {exc}"[:2000]
+            log(f"[{scale}] BROWSER RUN FAILED: {result['browser_error']}")
     return result
 
 
@@ -240,19 +273,31 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
+    parser.add_argument("--browser", action="store_true",
+                        help="the pages in Chromium too, one user then --users at once")
+    parser.add_argument("--users", type=int, default=10, help="users at once (0: none)")
+    parser.add_argument("--idle-wait", type=float, default=600,
+                        help="seconds between the users' leaving and the last memory reading")
     args = parser.parse_args(argv)
+    browser_options = (dict(users=args.users, idle_wait=args.idle_wait, log_dir=args.out)
+                       if args.browser else None)
     results = {"machine": machine(), "scales": {}}
     for scale in args.scales.split(","):
         results["scales"][scale] = measure(scale, args.runs, args.data,
-                                           lambda m: print(m, file=sys.stderr, flush=True))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str,
-                                                      ensure_ascii=False), encoding="utf-8")
-    from bench import results_md
-
-    (args.out / "RESULTS.md").write_text(results_md.render(results), encoding="utf-8")
+                                           lambda m: print(m, file=sys.stderr, flush=True),
+                                           browser_options)
+        write(results, args.out)  # after each scale: a later failure loses nothing
     print(f"Résultats : {args.out / 'RESULTS.md'}")
     return 0
+
+
+def write(results: dict, out: Path) -> None:
+    from bench import results_md
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str,
+                                                 ensure_ascii=False), encoding="utf-8")
+    (out / "RESULTS.md").write_text(results_md.render(results), encoding="utf-8")
 
 
 if __name__ == "__main__":

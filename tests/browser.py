@@ -3,15 +3,12 @@ Debian Chromium driven by Playwright, with every non-local request blocked."""
 
 from __future__ import annotations
 
+import itertools
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.browser import server
 from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -20,46 +17,18 @@ LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws:
                   "data:", "blob:", "about:")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+_logs = itertools.count(1)
 
 
 @contextmanager
 def streamlit_server(db_path: Path, warm: bool = True):
-    port = free_port()
-    env = dict(os.environ, RELOG_DB=str(db_path))
+    """server.py on a free port (the benchmark's own starter), its log in
+    test-artifacts/; yields its address."""
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"Streamlit did not start: see {log.name}")
-            time.sleep(0.3)
+    with server(db_path, ARTIFACTS / f"streamlit-{os.getpid()}-{next(_logs)}.log") as (url, _):
         if warm:
             _warm_up(url)
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @contextmanager
