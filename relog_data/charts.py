@@ -409,6 +409,20 @@ def horizontal_counts(labels: list[str], values: list[int], title: str, colour: 
     return _layout(fig, title, height=140 + 34 * max(1, len(labels)))
 
 
+# A Gantt chart of more operations than this is unreadable (and heavy: 2 800 rows
+# at the benchmark's largest scale): one operation at a time on the Calendrier
+# page, the ones that slipped most in the pack; tables keep every row.
+GANTT_OPERATIONS = 8
+
+
+def slipped_first(timeline: pd.DataFrame) -> list[str]:
+    """The operations of a timeline (indicators.timeline), the one with the
+    largest slippage of a phase or building first; those without any known
+    slippage last, in their order."""
+    slip = timeline.groupby("operation_name", sort=False)["slippage_months"].max()
+    return list(slip.fillna(float("-inf")).sort_values(ascending=False, kind="stable").index)
+
+
 def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
     """Phases as planned vs real bars side by side, building demolitions planned
     vs real as markers, first and last rehousing per building, a line at D."""

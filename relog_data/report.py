@@ -450,13 +450,24 @@ def _timeline(pack: _Pack) -> str:
     # "opération · phase" or "opération · bâtiment".
     # The note under the charts is their legend: a plotly legend would sit
     # right of the long row names, in one narrow column.
+    # Beyond charts.GANTT_OPERATIONS, the calendars that slipped most: a committee
+    # reads a few pages, not one per operation (666 at the benchmark's largest
+    # scale, half a second each to print); the annex keeps every row.
+    groups = dict(list(timeline.groupby("operation_name", sort=False)))
+    shown, intro = list(groups), ""
+    if len(groups) > charts.GANTT_OPERATIONS:
+        shown = charts.slipped_first(timeline)[:charts.GANTT_OPERATIONS]
+        intro = (f'<p class="note">{fmt.integer(len(groups))} opérations : voici le calendrier '
+                 f"des {fmt.integer(len(shown))} dont une phase ou un bâtiment a le plus glissé, "
+                 "de la plus en retard à la moins en retard. Toutes les phases et tous les "
+                 "bâtiments sont dans l'annexe Excel, feuille « Calendrier ».</p>")
     figures = "".join(
-        _figure(charts.gantt(rows, pack.scope.as_of,
+        _figure(charts.gantt(groups[name], pack.scope.as_of,
                              f"{name} : prévu et réel, au {pack.as_of_text}")
                 .update_layout(showlegend=False, margin_t=40))
-        for name, rows in timeline.groupby("operation_name", sort=False))
+        for name in shown)
     return ('<h2 class="section">Calendrier des phases et des démolitions</h2>'
-            + figures
+            + intro + figures
             + '<p class="note">Légende — barres grises : phase prévue ; barres bleues : phase '
               "réelle (en cours jusqu'à la date de situation D, ligne orange) ; triangles verts : "
               "premier (▶) et dernier (◀) relogement du bâtiment ; losanges : démolition prévue "

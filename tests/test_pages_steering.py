@@ -1,8 +1,10 @@
 """The steering pages with AppTest, under several filters and dates, asserting
 the figures shown against the data layer."""
 
+import json
 import shutil
 from datetime import date
+from html import unescape
 
 import pytest
 
@@ -248,3 +250,29 @@ def test_elu_sidebar_offers_publication_dates_only(demo_db_path, demo_db, monkey
     at.selectbox(key="filter_as_of").set_value(date(2008, 12, 31)).run()
     assert not at.exception
     assert at.query_params.get("date") in (["2008-12-31"], "2008-12-31")
+
+
+def test_schedule_page_of_many_operations_draws_one_at_a_time(demo_db_path, demo_db,
+                                                              monkeypatch):
+    from relog_data import charts
+
+    monkeypatch.setattr(charts, "GANTT_OPERATIONS", 2)  # the demo's few operations as "many"
+    at = start(demo_db_path, monkeypatch)
+    at.switch_page("pages/schedule.py").run()
+    assert not at.exception
+    timeline = ind.timeline(demo_db, Scope(as_of=date(2009, 6, 30)))
+    slip = timeline.groupby("operation_name")["slippage_months"].max()
+    box = next(b for b in at.selectbox if b.label.startswith("Opération dont afficher"))
+    assert box.options == charts.slipped_first(timeline)  # tested by hand in test_report
+    assert box.value == slip.idxmax()  # the most slipped first
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    rows = {unescape(y) for trace in chart["data"] for y in trace.get("y", [])}
+    assert rows and all(r.startswith(box.value) for r in rows)
+    other = next(o for o in box.options if o != box.value)
+    box.select(other).run()
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    rows = {unescape(y) for trace in chart["data"] for y in trace.get("y", [])}
+    assert rows and all(r.startswith(other) for r in rows)
+    # the tables keep every operation
+    assert set(at.dataframe[0].value["Opération"]) | set(at.dataframe[1].value["Opération"]) \
+        == set(slip.index)

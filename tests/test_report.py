@@ -312,3 +312,39 @@ def test_print_ready_figures_have_whole_labels_at_9_points(demo_db):
     assert fig.layout.yaxis.automargin and fig.layout.xaxis.automargin
     long = [y for y in fig.data[0].y if "Vaulx" in y][0]
     assert "<br>" in long and all(len(line) <= 32 for line in long.split("<br>"))
+
+
+# -- many operations: the calendars that slipped most, every row in the annex ---------------------
+def test_slipped_first_orders_operations_by_their_largest_slippage():
+    import pandas as pd
+
+    from relog_data.charts import slipped_first
+
+    timeline = pd.DataFrame({
+        "operation_name": ["A", "A", "B", "C", "C", "D", "E"],
+        "slippage_months": [1.0, -2.0, None, 4.5, 0.0, 4.5, -1.0]})
+    # C and D tie at 4,5 (C comes first in the timeline); B has no known slippage: last
+    assert slipped_first(timeline) == ["C", "D", "A", "E", "B"]
+
+
+def test_a_pack_of_many_operations_draws_the_most_slipped_and_annexes_all(demo_db, tmp_path,
+                                                                          monkeypatch):
+    from relog_data import charts
+
+    timeline = ind.timeline(demo_db, Scope(as_of=AS_OF))
+    slip = timeline.groupby("operation_name")["slippage_months"].max()
+    count = len(slip)
+    assert count >= 3
+    monkeypatch.setattr(charts, "GANTT_OPERATIONS", 2)  # the demo's few operations as "many"
+    pack = generate(demo_db, Scope(as_of=AS_OF), REFERENCE, "partenaire", tmp_path / "r.pdf",
+                    tmp_path / "a.xlsx")
+    text = flat(text_of(tmp_path / "r.pdf"))
+    assert f"{count} opérations : voici le calendrier des 2 dont une phase ou un bâtiment a le " \
+           "plus glissé" in text
+    top = set(slip.sort_values(ascending=False).index[:2])
+    assert slip[list(top)].min() > slip.drop(list(top)).max()  # no tie at the cut on the demo
+    buildings = timeline[timeline["level"] == "building"]
+    for operation, building in zip(buildings["operation_name"], buildings["name"]):
+        # Gantt rows "opération · bâtiment": only for the two operations drawn
+        assert (flat(f"{operation} · {building}") in text) == (operation in top), building
+    assert len(pack["tables"]["Calendrier"]) == len(timeline)  # the annex keeps every row
