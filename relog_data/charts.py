@@ -423,12 +423,14 @@ def slipped_first(timeline: pd.DataFrame) -> list[str]:
     return list(slip.fillna(float("-inf")).sort_values(ascending=False, kind="stable").index)
 
 
-def gantt(timeline: pd.DataFrame, as_of, title: str) -> go.Figure:
+def gantt(timeline: pd.DataFrame, as_of, title: str, name_operation: bool = True) -> go.Figure:
     """Phases as planned vs real bars side by side, building demolitions planned
-    vs real as markers, first and last rehousing per building, a line at D."""
+    vs real as markers, first and last rehousing per building, a line at D.
+    `name_operation=False`: rows without their operation's name (a chart of
+    one operation that its title names)."""
     # Every row says its operation: two operations may have buildings of the
     # same name, and a row read alone (wrapped, printed) stays unambiguous.
-    rows = [f"{_t(rec.operation_name)} · {_t(rec.name)}"
+    rows = [f"{_t(rec.operation_name)} · {_t(rec.name)}" if name_operation else _t(rec.name)
             for rec in timeline.itertuples(index=False)]
     # same operation and name for two buildings: the code tells them apart (never merged)
     seen = pd.Series(rows)

@@ -265,14 +265,20 @@ def test_schedule_page_of_many_operations_draws_one_at_a_time(demo_db_path, demo
     box = next(b for b in at.selectbox if b.label.startswith("Opération dont afficher"))
     assert box.options == charts.slipped_first(timeline)  # tested by hand in test_report
     assert box.value == slip.idxmax()  # the most slipped first
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    rows = {unescape(y) for trace in chart["data"] for y in trace.get("y", [])}
-    assert rows and all(r.startswith(box.value) for r in rows)
+    def drawn():
+        chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return (unescape(chart["layout"]["title"]["text"]),
+                {unescape(y) for trace in chart["data"] for y in trace.get("y", [])})
+
+    def names(operation):  # its phases and buildings: the rows, without the operation's name
+        return set(timeline.loc[timeline["operation_name"] == operation, "name"])
+
+    title, rows = drawn()
+    assert title.startswith(box.value) and rows == names(box.value)
     other = next(o for o in box.options if o != box.value)
     box.select(other).run()
-    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    rows = {unescape(y) for trace in chart["data"] for y in trace.get("y", [])}
-    assert rows and all(r.startswith(other) for r in rows)
+    title, rows = drawn()
+    assert title.startswith(other) and rows == names(other)
     # the tables keep every operation
     assert set(at.dataframe[0].value["Opération"]) | set(at.dataframe[1].value["Opération"]) \
         == set(slip.index)
