@@ -84,24 +84,25 @@ def timed(fn, runs: int) -> tuple[dict, object]:
     return stats(values), result
 
 
+def _in_fresh_process(script: str, *args, timeout: float | None = None) -> dict:
+    """Run bench/<script> in a fresh Python process; the JSON it prints last."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / script), *map(str, args)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr or out.stdout)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def import_once(workbook: Path, db_path: Path) -> dict:
     """The real import (python -m relog_data import) in a fresh process."""
     for p in (db_path, db_path.with_name(db_path.name + ".wal")):
         p.unlink(missing_ok=True)
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure_import.py"),
-                          str(workbook), str(db_path)], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr or out.stdout)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _in_fresh_process("measure_import.py", workbook, db_path)
 
 
 def preview_once(workbook: Path, db_path: Path) -> dict:
     """The import preview (import --dry-run) of a workbook in a fresh process."""
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure_preview.py"),
-                          str(workbook), str(db_path)], capture_output=True, text=True, cwd=ROOT)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr or out.stdout)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _in_fresh_process("measure_preview.py", workbook, db_path)
 
 
 REPORT_LIMIT_S = 600  # the officials' pack at L went past 18 minutes (#20): stopped there
@@ -111,14 +112,9 @@ def report_once(db_path: Path, audience: str, limit: float) -> dict:
     """The pack for `audience` in a fresh process, stopped after `limit` seconds
     ({"seconds": None, "over_s": limit} then)."""
     try:
-        out = subprocess.run([sys.executable, str(ROOT / "bench" / "measure_report.py"),
-                              str(db_path), audience], capture_output=True, text=True, cwd=ROOT,
-                             timeout=limit)
+        return _in_fresh_process("measure_report.py", db_path, audience, timeout=limit)
     except subprocess.TimeoutExpired:
         return {"seconds": None, "over_s": limit}
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr or out.stdout)
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def measure_preview(scale: str, runs: int, folder: Path, db_path: Path) -> dict:

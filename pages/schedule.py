@@ -17,15 +17,15 @@ if timeline.empty:
     st.stop()
 
 drawn, title = timeline, f"Phases et démolitions : prévu et réel, au {as_of}"
-one = False
 operations = charts.slipped_first(timeline)
 if len(operations) > charts.GANTT_OPERATIONS:
     chosen = st.selectbox(
         f"Opération dont afficher le calendrier ({fmt.integer(len(operations))} opérations, "
         "la plus en retard d'abord ; les tableaux plus bas les montrent toutes)", operations)
     drawn = timeline[timeline["operation_name"] == chosen]
-    title, one = f"{chosen}, au {as_of}", True
-st.plotly_chart(charts.gantt(drawn, scope.as_of, title, name_operation=not one),
+    title = f"{chosen}, au {as_of}"
+# one operation drawn: its title names it, the rows need not
+st.plotly_chart(charts.gantt(drawn, scope.as_of, title, name_operation=drawn is timeline),
                 width="stretch", config=ui.PLOTLY_CONFIG)
 st.caption("Barres grises : phase prévue ; barres bleues : phase réelle (jusqu'à la date de "
            "situation si elle n'est pas finie). Losanges : démolition prévue (vide) et réelle "
