@@ -12,7 +12,7 @@ knows every published value and every one of those relations:
 - every hidden cell holding 1 .. threshold-1 (a "sensitive" cell, published
   or internal) can still take any value over a range of at least `threshold`
   (high - low >= threshold, e.g. any of 0 .. 5) (the
-  interval computed by `scipy.optimize.linprog`, as statistical offices' audit
+  interval computed by linear programming (`lp_bounds`), as statistical offices' audit
   tools do). A complementary cell an attacker can work out reveals no small
   count: it is reported (`intervals`), not required to stay wide.
 
@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
+
+from .lp_bounds import Bounds
 
 THRESHOLD = 5
 
@@ -99,7 +100,7 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
     hidden |= (values > 0) & (values < threshold)
     hidden[list(forced)] = True
     _hold(problem, values, hidden, threshold)
-    members = _memberships(problem, n)
+    index = _Index(problem)
     # Cells that must stay wide when hidden: small counts, and both ends of a
     # small change of a cumulative count between two dates.
     protected = (values > 0) & (values < threshold)
@@ -107,7 +108,7 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
         # (an internal cell's changes are its owner's business: release.py)
         protected[i] |= not problem.internal[i]
         protected[j] |= not problem.internal[j]
-    cache: dict = {"protected": protected}
+    cache: dict = {"protected": protected, "index": index}
     shown_known = False
     for _ in range(max_rounds):
         _complete(problem, values, hidden)
@@ -116,11 +117,11 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
             if shown_known:
                 _show_again(problem, values, hidden, threshold, cache, prefer, forced)
                 return hidden
-            _publish_what_is_known(problem, values, hidden)
+            _publish_what_is_known(problem, values, hidden, index)
             shown_known = True
             continue  # and check again: a shown cell now bounds its neighbours in time
         for cell, _lo, _hi in weak:
-            candidates = _published_around(cell, members, hidden)
+            candidates = _published_around(cell, problem, index, hidden)
             if not candidates:
                 raise RuntimeError(f"cannot protect cell {problem.keys[cell]!r}")
             nonzero = [j for j in candidates if values[j] > 0] or candidates
@@ -130,14 +131,55 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
     raise RuntimeError("suppression did not converge")
 
 
-def _publish_what_is_known(problem: Problem, values: np.ndarray, hidden: np.ndarray) -> None:
+class _Index:
+    """Which relations and cumulative series each cell is in (built once)."""
+
+    def __init__(self, problem: Problem):
+        n = len(problem.keys)
+        self.relations_of = _relations_of(problem)
+        self.monotone_of: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for s, cells in enumerate(problem.monotone):
+            for pos, i in enumerate(cells):
+                self.monotone_of[i].append((s, pos))
+        self.series_of: dict[int, list] = {}
+        for cells in problem.series:
+            for i in cells:
+                self.series_of[i] = cells
+
+    def neighbours(self, problem: Problem, i: int) -> set:
+        """The cells sharing a relation or a cumulative series with cell i."""
+        out: set = set()
+        for r in self.relations_of[i]:
+            out.update(j for j in problem.relations[r][0] if j != i)
+        for s, _pos in self.monotone_of[i]:
+            out.update(j for j in problem.monotone[s] if j != i)
+        return out
+
+
+def _publish_what_is_known(problem: Problem, values: np.ndarray, hidden: np.ndarray,
+                           index: _Index) -> None:
     """A hidden cell that is not small and that a reader can work out exactly
     from what is published is shown: it tells nothing more (the set of values
     consistent with the release is unchanged), and the reader gets the figure."""
-    for cell, (lo, hi) in intervals(problem, hidden, skip_small=True).items():
-        if (not problem.internal[cell] and not small(values[cell])
-                and hi - lo < 1e-6 and abs(lo - values[cell]) < 1e-6):
-            hidden[cell] = False
+    lower, upper = _monotone_bounds(problem, values, hidden)
+    known = []
+    for comp in _components(problem, hidden):
+        cells = [c for c in comp if not problem.internal[c] and not small(values[c])]
+        if not cells:
+            continue
+        local, lp = _system(problem, values, hidden, comp, index, lower, upper)
+        lp.spread([local[c] for c in cells], 1.0)
+        for c in cells:
+            k = local[c]
+            lo_seen, hi_seen = lp.seen(k)
+            if hi_seen - lo_seen >= 1e-6:
+                continue  # two solutions differ: not determined
+            lo = lp.lowest(k)
+            if abs(lo - values[c]) >= 1e-6 or lp.seen(k)[1] - lo >= 1e-6:
+                continue
+            if lp.highest(k) - lo < 1e-6:
+                known.append(c)
+    hidden[known] = False
 
 
 def _show_again(problem, values, hidden, threshold, cache, prefer, forced) -> None:
@@ -145,11 +187,7 @@ def _show_again(problem, values, hidden, threshold, cache, prefer, forced) -> No
     small, differs by 0 or >= threshold from its series' shown values, leaves
     no relation with a single hidden cell, and every protected cell stays wide."""
     forced = set(forced)
-    relations_of = cache.setdefault("relations_of", _relations_of(problem))
-    series_of: dict[int, list] = {}
-    for cells in problem.series:
-        for i in cells:
-            series_of[i] = cells
+    index = cache["index"]
     for group in prefer:  # a key, or a tuple of keys shown together (a table row)
         keys = group if isinstance(group, list) else [group]
         cells = [problem.index[k] for k in keys if k in problem.index]
@@ -158,12 +196,12 @@ def _show_again(problem, values, hidden, threshold, cache, prefer, forced) -> No
                             for c in cells):
             continue
         if any(not hidden[j] and small(values[c] - values[j], threshold)
-               for c in cells for j in series_of.get(c, ()) if j != c):
+               for c in cells for j in index.series_of.get(c, ()) if j != c):
             continue
         hidden[cells] = False
         lone = any(sum(hidden[i] for i in problem.relations[r][0]) == 1
-                   for c in cells for r in relations_of[c])
-        if lone or _audit(problem, values, hidden, threshold, cache):
+                   for c in cells for r in index.relations_of[c])
+        if lone or _audit(problem, values, hidden, threshold, cache, around=cells):
             hidden[cells] = True
 
 
@@ -172,49 +210,88 @@ def _date(key):
     return key[0] if isinstance(key, tuple) and key else None
 
 
-def _published_around(cell: int, members: list[set], hidden: np.ndarray) -> list[int]:
+def _published_around(cell: int, problem: Problem, index: _Index,
+                      hidden: np.ndarray) -> list[int]:
     """The published cells next to `cell`, or else next to the hidden cells
     connected to it (what bounds it)."""
-    direct = [j for j in members[cell] if not hidden[j]]
+    direct = [j for j in index.neighbours(problem, cell) if not hidden[j]]
     if direct:
         return direct
     seen, todo, found = {cell}, [cell], set()
-    while todo:
+    done_relations, done_series = set(), set()
+    while todo:  # through each relation and series once (a total has hundreds of parts)
         i = todo.pop()
-        for j in members[i]:
-            if hidden[j] and j not in seen:
-                seen.add(j)
-                todo.append(j)
-            elif not hidden[j]:
-                found.add(j)
+        groups = [problem.relations[r][0] for r in index.relations_of[i]
+                  if r not in done_relations]
+        done_relations.update(index.relations_of[i])
+        groups += [problem.monotone[s] for s, _pos in index.monotone_of[i]
+                   if s not in done_series]
+        done_series.update(s for s, _pos in index.monotone_of[i])
+        for cells in groups:
+            for j in cells:
+                if hidden[j]:
+                    if j not in seen:
+                        seen.add(j)
+                        todo.append(j)
+                else:
+                    found.add(j)
     return sorted(found)
 
 
-def _audit(problem, values, hidden, threshold, cache):
+def _audit(problem, values, hidden, threshold, cache, around=None):
     """The weak cells, re-solving only the components that changed (a component
-    with the same hidden cells has the same LP: published values never change)."""
+    with the same hidden cells and the same bounds from its series has the same
+    LP: published values never change). `around`: cells just shown again; only
+    the components they touch can have changed (the others were checked)."""
     weak = []
-    relations_of = cache.setdefault("relations_of", _relations_of(problem))
-    for comp in _components(problem, hidden):
-        key = frozenset(comp)
+    index = cache["index"]
+    if around is None:
+        comps = _components(problem, hidden)
+        lower, upper = _monotone_bounds(problem, values, hidden)
+    else:
+        comps = _components_around(problem, hidden, index, around)
+        lower, upper = _cell_bounds(problem, values, hidden, index,
+                                    [i for comp in comps for i in comp])
+    for comp in comps:
+        comp = sorted(comp)
+        key = (tuple(comp), lower[comp].tobytes(), upper[comp].tobytes())
         if key not in cache:
             # The same table at another date (a finished operation, a closed survey
             # wave) is the same linear programme: solve it once.
-            signature, order = _signature(problem, values, hidden, comp, relations_of)
+            signature, order = _signature(problem, values, comp, index, lower, upper,
+                                          cache["protected"])
             if signature in cache:
                 found = [(order[pos], lo, hi) for pos, lo, hi in cache[signature]]
             else:
-                found = []
-                for cell, lo, hi in _component_bounds(problem, values, hidden, comp,
-                                                      threshold,
-                                                      protected=cache["protected"]):
-                    if hi - lo < threshold - 1e-6:
-                        found.append((cell, lo, hi))
+                cells = [c for c in comp if cache["protected"][c]]
+                found = _narrow(problem, values, hidden, comp, cells, threshold, index,
+                                lower, upper) if cells else []
                 where = {cell: pos for pos, cell in enumerate(order)}
                 cache[signature] = [(where[c], lo, hi) for c, lo, hi in found]
             cache[key] = found
         weak += cache[key]
     return weak
+
+
+def _narrow(problem, values, hidden, comp, cells, threshold, index, lower, upper):
+    """[(cell, low, high)] for the `cells` of one component whose exact range is
+    narrower than `threshold`. A range already spanned by two solutions found
+    (the true values are one) needs no further programme."""
+    local, lp = _system(problem, values, hidden, comp, index, lower, upper)
+    lp.spread([local[c] for c in cells], threshold)
+    out = []
+    for c in cells:
+        k = local[c]
+        lo_seen, hi_seen = lp.seen(k)
+        if hi_seen - lo_seen >= threshold - 1e-6:
+            continue
+        lo = lp.lowest(k)
+        if lp.seen(k)[1] - lo >= threshold - 1e-6:
+            continue
+        hi = lp.highest(k)
+        if hi - lo < threshold - 1e-6:
+            out.append((c, lo, hi))
+    return out
 
 
 def _changes(problem: Problem, values: np.ndarray, threshold: int, series) -> list[tuple]:
@@ -244,27 +321,22 @@ def _shape(key):
     return key[1:] if isinstance(key, tuple) and key else key
 
 
-def _signature(problem, values, hidden, comp, relations_of):
-    """What a component's linear programme depends on, dates left out; and its
-    cells in a canonical order."""
+def _signature(problem, values, comp, index, lower, upper, protected):
+    """What a component's audit depends on, dates left out: its linear programme
+    and which of its cells must stay wide; and its cells in a canonical order."""
     order = sorted(comp, key=lambda i: repr(_shape(problem.keys[i])))
     where = {cell: pos for pos, cell in enumerate(order)}
     rels = set()
-    for i in comp:
-        for r in relations_of[i]:
-            cells, coefs = problem.relations[r]
-            rels.add(tuple(sorted(
-                (("h", where[j]) if j in where else ("v", values[j]), c)
-                for j, c in zip(cells, coefs))))
-    bounds = []
-    for cells in problem.monotone:
-        for pos, i in enumerate(cells):
-            if i in where:
-                before = [values[j] for j in cells[:pos] if not hidden[j]]
-                after = [values[j] for j in cells[pos + 1:] if not hidden[j]]
-                bounds.append((where[i], max(before, default=None), min(after, default=None)))
-    shapes = tuple((repr(_shape(problem.keys[i])), values[i]) for i in order)
-    return ("lp", shapes, tuple(sorted(rels, key=repr)), tuple(sorted(bounds, key=repr))), order
+    for r in {r for i in comp for r in index.relations_of[i]}:
+        # the programme sees a relation's hidden cells and the sum of its published ones
+        cells, coefs = problem.relations[r]
+        hid = tuple(sorted((where[j], c) for j, c in zip(cells, coefs) if j in where))
+        rels.add((hid, round(sum(c * values[j] for j, c in zip(cells, coefs)
+                                 if j not in where), 9)))
+    bounds = tuple((pos, lower[i], upper[i]) for pos, i in enumerate(order)
+                   if index.monotone_of[i])
+    shapes = tuple((repr(_shape(problem.keys[i])), values[i], bool(protected[i])) for i in order)
+    return ("lp", shapes, tuple(sorted(rels)), bounds), order
 
 
 def _cost(problem: Problem, values: np.ndarray, j: int) -> float:
@@ -301,44 +373,37 @@ def _complete(problem: Problem, values: np.ndarray, hidden: np.ndarray) -> None:
                 changed = True
 
 
-def _memberships(problem: Problem, n: int) -> list[set]:
-    members: list[set] = [set() for _ in range(n)]
-    groups = [cells for cells, _ in problem.relations] + problem.monotone
-    for cells in groups:
-        for i in cells:
-            members[i].update(j for j in cells if j != i)
-    return members
-
-
 def audit(problem: Problem, hidden, threshold: int = THRESHOLD
           ) -> list[tuple[int, float, float]]:
     """Hidden cells an attacker narrows to fewer than `threshold` values:
     [(cell, low, high)]. Internal cells count only when their value is small."""
     values = np.asarray(problem.values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
+    index = _Index(problem)
+    lower, upper = _monotone_bounds(problem, values, hidden)
     weak = []
     for comp in _components(problem, hidden):
-        bounds = _component_bounds(problem, values, hidden, comp, threshold)
-        for cell, lo, hi in bounds:
-            if small(values[cell], threshold) and hi - lo < threshold - 1e-6:
+        local, lp = _system(problem, values, hidden, comp, index, lower, upper)
+        for cell in comp:
+            if not small(values[cell], threshold):
+                continue
+            lo, hi = lp.lowest(local[cell]), lp.highest(local[cell])
+            if hi - lo < threshold - 1e-6:
                 weak.append((cell, lo, hi))
     return weak
 
 
-def intervals(problem: Problem, hidden, skip_small: bool = False
-              ) -> dict[int, tuple[float, float]]:
-    """Every hidden cell's interval (or every cell's that is not small)."""
+def intervals(problem: Problem, hidden) -> dict[int, tuple[float, float]]:
+    """Every hidden cell's exact interval."""
     values = np.asarray(problem.values, dtype=float)
     hidden = np.asarray(hidden, dtype=bool)
+    index = _Index(problem)
+    lower, upper = _monotone_bounds(problem, values, hidden)
     out = {}
     for comp in _components(problem, hidden):
-        if skip_small:
-            comp_cells = [c for c in comp if not small(values[c])]
-        else:
-            comp_cells = comp
-        for cell, lo, hi in _component_bounds(problem, values, hidden, comp, None,
-                                              only=comp_cells):
-            out[cell] = (lo, hi)
+        local, lp = _system(problem, values, hidden, comp, index, lower, upper)
+        for cell in comp:
+            out[cell] = (lp.lowest(local[cell]), lp.highest(local[cell]))
     return out
 
 
@@ -365,15 +430,78 @@ def _components(problem: Problem, hidden: np.ndarray) -> list[list[int]]:
     return list(comps.values())
 
 
-def _lp_parts(problem, values, hidden, comp):
-    """The linear programme of one component: its cells' positions, equalities
-    and bounds (non-negative; a cumulative count between its published values)."""
+def _components_around(problem: Problem, hidden: np.ndarray, index: _Index,
+                       cells) -> list[list[int]]:
+    """The components (as `_components`) of the hidden cells that share a
+    relation or a cumulative series with one of `cells`."""
+    seeds = set()
+    for c in cells:
+        seeds.update(j for j in index.neighbours(problem, c) if hidden[j])
+    comps, seen, done_relations = [], set(), set()
+    for seed in seeds:
+        if seed in seen:
+            continue
+        comp, todo = [seed], [seed]
+        seen.add(seed)
+        while todo:
+            i = todo.pop()
+            for r in index.relations_of[i]:
+                if r in done_relations:
+                    continue
+                done_relations.add(r)
+                hid = [j for j in problem.relations[r][0] if hidden[j]]
+                if len(hid) < 2:
+                    continue
+                for j in hid:
+                    if j not in seen:
+                        seen.add(j)
+                        comp.append(j)
+                        todo.append(j)
+        comps.append(comp)
+    return comps
+
+
+def _monotone_bounds(problem: Problem, values: np.ndarray, hidden: np.ndarray):
+    """Every cell's bounds known to a reader: >= 0, and a cumulative count lies
+    between its published values at the dates around it."""
+    lower = np.zeros(len(values))
+    upper = np.full(len(values), np.inf)
+    for cells in problem.monotone:
+        idx = np.asarray(cells)
+        v, shown = values[idx], ~hidden[idx]
+        before = np.maximum.accumulate(np.concatenate(([-np.inf], np.where(shown, v, -np.inf)[:-1])))
+        after = np.minimum.accumulate(np.where(shown, v, np.inf)[::-1])[::-1]
+        after = np.concatenate((after[1:], [np.inf]))
+        lower[idx] = np.maximum(lower[idx], before)
+        upper[idx] = np.minimum(upper[idx], after)
+    return lower, upper
+
+
+def _cell_bounds(problem: Problem, values: np.ndarray, hidden: np.ndarray, index: _Index,
+                 cells) -> tuple[np.ndarray, np.ndarray]:
+    """`_monotone_bounds` for a few cells (the other entries: 0 and inf)."""
+    lower = np.zeros(len(values))
+    upper = np.full(len(values), np.inf)
+    for i in cells:
+        for s, pos in index.monotone_of[i]:
+            series = problem.monotone[s]
+            before = [values[j] for j in series[:pos] if not hidden[j]]
+            after = [values[j] for j in series[pos + 1:] if not hidden[j]]
+            if before:
+                lower[i] = max(lower[i], max(before))
+            if after:
+                upper[i] = min(upper[i], min(after))
+    return lower, upper
+
+
+def _system(problem, values, hidden, comp, index: _Index, lower, upper):
+    """The linear system of one component: its cells' positions and a
+    `lp_bounds.Bounds` (relations with published cells moved to the right-hand
+    side, bounds from `lower`/`upper`)."""
     local = {cell: k for k, cell in enumerate(comp)}
     rows, cols, data, rhs = [], [], [], []
-    r = 0
-    for cells, coefs in problem.relations:
-        if not any(i in local for i in cells):
-            continue
+    for r, rel in enumerate(sorted({r for i in comp for r in index.relations_of[i]})):
+        cells, coefs = problem.relations[rel]
         const = 0.0
         for i, c in zip(cells, coefs):
             if i in local:
@@ -383,50 +511,7 @@ def _lp_parts(problem, values, hidden, comp):
             else:
                 const += c * values[i]
         rhs.append(-const)
-        r += 1
-    a_eq = csr_matrix((data, (rows, cols)), shape=(r, len(comp))) if r else None
-    b_eq = np.asarray(rhs) if r else None
-    lower = np.zeros(len(comp))
-    upper = np.full(len(comp), np.inf)
-    for cells in problem.monotone:  # a cumulative count lies between its published values
-        for pos, i in enumerate(cells):
-            if i not in local:
-                continue
-            before = [values[j] for j in cells[:pos] if not hidden[j]]
-            after = [values[j] for j in cells[pos + 1:] if not hidden[j]]
-            if before:
-                lower[local[i]] = max(lower[local[i]], max(before))
-            if after:
-                upper[local[i]] = min(upper[local[i]], min(after))
-    bounds = list(zip(lower, [None if np.isinf(u) else u for u in upper]))
-    return local, a_eq, b_eq, bounds
-
-
-def _solve(cost, a_eq, b_eq, bounds, what) -> float:
-    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    if res.status == 3:  # unbounded
-        return -np.inf
-    if res.status != 0:
-        raise RuntimeError(f"linprog failed on {what!r}: {res.message}")
-    return res.fun
-
-
-def _component_bounds(problem, values, hidden, comp, threshold, only=None, protected=None):
-    """min and max of hidden cells of one component (`only`, else all; with a
-    threshold, only the protected ones, and the max is skipped once the min is
-    far enough below), under the relations, the monotone bounds and
-    non-negativity, published cells fixed."""
-    local, a_eq, b_eq, bounds = _lp_parts(problem, values, hidden, comp)
-    out = []
-    for cell in (comp if only is None else only):
-        if threshold is not None and not (small(values[cell], threshold) if protected is None
-                                          else protected[cell]):
-            continue  # only sensitive cells need to stay wide
-        cost = np.zeros(len(comp))
-        cost[local[cell]] = 1.0
-        lo = _solve(cost, a_eq, b_eq, bounds, problem.keys[cell])
-        if threshold is not None and values[cell] - lo >= threshold - 1e-6:
-            out.append((cell, lo, np.inf))  # already wide enough below
-            continue
-        out.append((cell, lo, -_solve(-cost, a_eq, b_eq, bounds, problem.keys[cell])))
-    return out
+    a_eq = csr_matrix((data, (rows, cols)), shape=(len(rhs), len(comp))) if rhs else None
+    b_eq = np.asarray(rhs) if rhs else None
+    comp_idx = np.asarray(comp)
+    return local, Bounds(a_eq, b_eq, lower[comp_idx], upper[comp_idx], values[comp_idx])
