@@ -13,16 +13,16 @@ so they show the same cells.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import fmt, geo, indicators, suppression, survey
+from . import data_state, fmt, geo, indicators, suppression, survey
 from .db import Database
 from .errors import RelogError
 from .indicators import Scope
@@ -321,14 +321,7 @@ def _amounts_to_hide(p: suppression.Problem, dates, units, threshold) -> list[in
 # -- cache -------------------------------------------------------------------------------------
 _LOCK = threading.Lock()
 _CACHE: OrderedDict = OrderedDict()
-
-
-def _state(db: Database) -> tuple:
-    path = Path(getattr(db, "path", ""))
-    stamps = []
-    for p in (path, path.with_name(path.name + ".wal")):
-        stamps.append(p.stat().st_mtime_ns if p.exists() else 0)
-    return (str(path), tuple(stamps))
+_LOG = logging.getLogger("relog")
 
 
 _BUILDING: dict = {}
@@ -338,7 +331,7 @@ def release_for(db: Database, operations: tuple[str, ...] | None,
                 threshold: int = suppression.THRESHOLD) -> Release:
     """The release of this database state, built once (concurrent requests for
     the same one wait for it) and kept for the last few states."""
-    key = (_state(db), operations, threshold)
+    key = (data_state.token(db), operations, threshold)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -355,6 +348,23 @@ def release_for(db: Database, operations: tuple[str, ...] | None,
             while len(_CACHE) > 6:
                 _CACHE.popitem(last=False)
     return built
+
+
+def prepare(db: Database, operations: tuple[str, ...] | None = None) -> threading.Thread:
+    """Build the release of the current data in a background thread, so that
+    the first official after a start or an import does not wait for it (a
+    minute or more at 150 000 households; concurrent requests wait for this
+    build instead of starting another)."""
+
+    def work() -> None:
+        try:
+            release_for(db, operations)
+        except Exception:  # an empty or unreadable database: built on first use instead
+            _LOG.info("relog : publication des élus non préparée", exc_info=True)
+
+    thread = threading.Thread(target=work, name="relog-release", daemon=True)
+    thread.start()
+    return thread
 
 
 class NotReleased(RelogError):
