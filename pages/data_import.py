@@ -12,7 +12,7 @@ import streamlit as st
 from pages import _common as ui
 from pages._import_preview import show_preview
 from pages._import_problems import show_problems
-from relog_data import geo, importer, model
+from relog_data import geo, importer, model, release
 from relog_data.errors import RelogError
 from relog_data.export import export_workbook, write_template
 from relog_data.sources import Source
@@ -121,6 +121,7 @@ if uploads:
             report = _run(dry_run=False)
             if report is not None and report.committed:
                 st.cache_data.clear()  # every page shows the new data
+                release.prepare(ui.database())  # officials' figures, in the background
                 for key in ("import_preview", "import_export_bytes", "import_files"):
                     st.session_state.pop(key, None)
                 st.session_state["import_done"] = report
@@ -158,6 +159,7 @@ if geo_file is not None and st.button("Importer les contours", icon=":material/m
         st.error(str(exc))
     else:
         st.cache_data.clear()
+        release.prepare(ui.database())
         st.success(f"{result['boundaries']} contour(s) importé(s) ; indicateurs recalculés sur "
                    f"{result['moves']} relogement(s) localisé(s).")
 
