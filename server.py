@@ -93,7 +93,7 @@ def file_route(request) -> Response:
                             "Le téléchargement n'a pas pu être inscrit au journal : "
                             "réessayez dans quelques secondes.")
     quoted = item.file_name.replace('"', "")
-    return Response(item.data, media_type=item.mime, headers={
+    return Response(item.content(), media_type=item.mime, headers={
         "Content-Disposition": f'attachment; filename="{quoted}"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from relog_data import access, downloads, fmt, indicators, privacy, release
+from relog_data import (access, data_state, downloads, fmt, indicators, privacy, release,
+                        spreadsheet)
 from relog_data.access import AccessDenied, Viewer
 from relog_data.db import Database, default_db_path, shared_database
 from relog_data.errors import RelogError
@@ -40,13 +41,20 @@ def db_path() -> str:
 
 
 def file_token(path: str) -> int:
-    """Changes whenever the database file changes: part of every cache key."""
-    p = Path(path)
-    wal = p.with_name(p.name + ".wal")
-    stamps = [p.stat().st_mtime_ns if p.exists() else 0]
-    if wal.exists():
-        stamps.append(wal.stat().st_mtime_ns)
-    return max(stamps)
+    """Changes whenever the database file changes (a sign-in, a download too)."""
+    return max(data_state.file_stamps(path))
+
+
+# Written without any figure changing (data_state.token would not see it).
+FILE_STATE_MODULES = ("meetings",)
+
+
+def cache_token(module: str, path: str):
+    """Part of every cache key: the state of the data (the figures stay cached
+    across sign-ins and downloads), or of the file for the meetings."""
+    if module in FILE_STATE_MODULES:
+        return file_token(path)
+    return data_state.token(_database(path))
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,7 +76,7 @@ ANONYMOUS = Viewer("elu", operations=(), login="anonyme")
 
 
 @st.cache_data(show_spinner=False)
-def _cached(module: str, function: str, path: str, token: int, viewer_key: tuple,
+def _cached(module: str, function: str, path: str, token, viewer_key: tuple,
             args: tuple, kwargs: tuple):
     role, operations, threshold = viewer_key
     viewer = Viewer(role, operations, threshold=threshold)
@@ -96,7 +104,8 @@ def call_module(module: str, function: str, *args, **kwargs):
     path = db_path()
     kw = tuple(sorted(kwargs.items()))
     try:
-        return _cached(module, function, path, file_token(path), current_viewer().key(), args, kw)
+        return _cached(module, function, path, cache_token(module, path),
+                       current_viewer().key(), args, kw)
     except AccessDenied as exc:
         st.error(f"Accès refusé : {exc}")
         st.stop()
@@ -154,23 +163,39 @@ def redirect(url: str) -> None:
     ctx.enqueue(msg)
 
 
-def download(label: str, data: bytes, file_name: str, mime: str, what: str,
-             container=None) -> str | None:
+def download(label: str, data, file_name: str, mime: str, what: str,
+             container=None, identity=None) -> str | None:
     """A download link for `data`, served to this tab's session only and
-    written in the audit log when fetched (`what` says what it is). Returns
-    the file's URL (None when no session holds this tab)."""
+    written in the audit log when fetched (`what` says what it is). `data`:
+    bytes, or a function making them when the link is followed, with the
+    `identity` of what it makes (equal for equal contents). Returns the
+    file's URL (None when no session holds this tab)."""
     token = st.session_state.get(KEY_TOKEN)
     where = container or st
     if not token:
         where.caption("Téléchargement indisponible : session sans jeton.")
         return None
     viewer = current_viewer()
+    if callable(data):
+        data = downloads.Deferred(data, (file_name, what, identity))
     url = downloads.REGISTRY.offer(token, data, file_name, mime, what, login=viewer.login,
                                    role=viewer.role)
     where.html(f'<a class="relog-download" href="{html.escape(url)}" '
                f'download="{html.escape(file_name)}">'
                f'<span aria-hidden="true">⬇</span> {html.escape(label)}</a>')
     return url
+
+
+def download_csv(label: str, frame, file_name: str, what: str, decimal: str = ",",
+                 container=None) -> str | None:
+    """A download link for `frame` as CSV (formulas neutralised), written when
+    the link is followed: not on every rerun of the page (#20)."""
+    import pandas as pd
+
+    identity = (len(frame), tuple(frame.columns),
+                int(pd.util.hash_pandas_object(frame, index=False).sum()))
+    return download(label, lambda: spreadsheet.csv_bytes(frame, decimal=decimal), file_name,
+                    "text/csv", what, container=container, identity=identity)
 
 
 def _prune_filters(options: dict[str, list]) -> None:
@@ -450,6 +475,7 @@ def demo_banner() -> None:
 MISSING = "—"  # shown in tables for a missing value (Streamlit's default is "None")
 CHOOSE = "Choisir"  # placeholder of a select box with no value (Streamlit's: "Choose an option")
 EMPTY_TABLE = "Aucune ligne à afficher."
+PAGE_ROWS = 100  # rows sent at once by a paged table (ui.table(page_rows=...))
 
 # Plotly's mode bar: only what a meeting needs (a PNG for the slides, the axes back after a
 # zoom), with French titles. Plotly's French locale is a separate script that is not served
@@ -490,9 +516,13 @@ PLOTLY_CONFIG = {
 }
 
 
-def table(data, *, empty: str = EMPTY_TABLE, container=None, **kwargs):
+def table(data, *, empty: str = EMPTY_TABLE, container=None, page_rows: int | None = None,
+          key: str | None = None, **kwargs):
     """st.dataframe with "—" for missing values, and a French sentence instead
-    of Streamlit's "empty" grid when there is no row."""
+    of Streamlit's "empty" grid when there is no row. With `page_rows` (and a
+    widget `key`), a longer table is sent page by page: the browser receives
+    `page_rows` rows, the reader chooses which (#20: a 2 000-row table weighed
+    1 MB for a reader who reads its first screen)."""
     from pandas.io.formats.style import Styler
 
     where = container or st
@@ -500,9 +530,22 @@ def table(data, *, empty: str = EMPTY_TABLE, container=None, **kwargs):
     if frame is None or len(frame) == 0:
         where.caption(empty)
         return None
+    if page_rows and len(frame) > page_rows and not isinstance(data, Styler):
+        data = data.iloc[page_slice(len(frame), page_rows, key, where)]
     kwargs.setdefault("placeholder", MISSING)
     kwargs.setdefault("width", "stretch")
     return where.dataframe(data, **kwargs)
+
+
+def page_slice(rows: int, page_rows: int, key: str, where=None) -> slice:
+    """A French page picker for `rows` rows shown `page_rows` at a time."""
+    starts = range(0, rows, page_rows)
+    labels = [f"lignes {fmt.integer(a + 1)} à {fmt.integer(min(a + page_rows, rows))}"
+              for a in starts]
+    chosen = (where or st).selectbox(
+        f"{fmt.integer(rows)} lignes : afficher", range(len(labels)),
+        format_func=lambda i: labels[i], key=key)
+    return slice(chosen * page_rows, chosen * page_rows + page_rows)
 
 
 def upload_note(types: list[str], container=None) -> None:

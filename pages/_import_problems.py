@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import fmt, spreadsheet
+from relog_data import fmt
 from relog_data.importer import WARNING, ImportReport
 
 FIRST_ROWS = 20  # rows shown per kind of warning (the CSV has them all)
@@ -55,6 +55,6 @@ def show_problems(report: ImportReport) -> None:
                 if count > FIRST_ROWS:
                     st.caption(f"Les {fmt.integer(FIRST_ROWS)} premières lignes sur "
                                f"{fmt.integer(count)} : la liste complète est dans le CSV.")
-    ui.download("Télécharger la liste complète (CSV)", spreadsheet.csv_bytes(problems),
-                "relog-controle-import.csv", "text/csv", "liste des contrôles d'import (CSV)")
+    ui.download_csv("Télécharger la liste complète (CSV)", problems, "relog-controle-import.csv",
+                    "liste des contrôles d'import (CSV)")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import accounts, audit, fmt, importer, spreadsheet
+from relog_data import accounts, audit, fmt, importer
 from relog_data.access import ROLES
 
 viewer = ui.current_viewer()
@@ -44,8 +44,8 @@ shown = pd.DataFrame({
     "Détail": log["detail"].fillna(""),
 })
 ui.table(shown, hide_index=True, width="stretch")
-ui.download("Télécharger le journal (CSV)", spreadsheet.csv_bytes(shown),
-            "relog-journal-audit.csv", "text/csv", "journal d'audit (CSV)")
+ui.download_csv("Télécharger le journal (CSV)", shown, "relog-journal-audit.csv",
+                "journal d'audit (CSV)")
 
 st.subheader("Imports et changements")
 imports = importer.history_table(db)
@@ -71,6 +71,6 @@ else:
         st.caption("Les 1 000 premiers changements sont affichés ; la liste complète est dans "
                    "le fichier à télécharger.")
     if len(listing):
-        ui.download("Télécharger les changements (CSV)", spreadsheet.csv_bytes(listing),
-                    f"relog-import-{chosen}-changements.csv", "text/csv",
-                    f"changements de l'import n° {chosen} (CSV)")
+        ui.download_csv("Télécharger les changements (CSV)", listing,
+                        f"relog-import-{chosen}-changements.csv",
+                        f"changements de l'import n° {chosen} (CSV)")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import access, fmt, officer, spreadsheet
+from relog_data import access, fmt, officer
 from relog_data.errors import RelogError
 
 try:  # the lists behind the figures of Synthèse and Avancement (#18 item 4)
@@ -128,9 +128,8 @@ else:
                          on_select="rerun", selection_mode="single-row",
                          placeholder=ui.MISSING)
     # the list as shown (the gateway has already removed what this role may not see)
-    ui.download("Télécharger la liste (CSV)",
-                spreadsheet.csv_bytes(table),  # formulas neutralised
-                "relog-menages.csv", "text/csv", "liste des ménages (CSV)")
+    ui.download_csv("Télécharger la liste (CSV)", table, "relog-menages.csv",
+                    "liste des ménages (CSV)")
 
 # -- which sheet ----------------------------------------------------------------------------------
 clicked = list(event.selection.rows) if event is not None else []

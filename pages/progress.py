@@ -254,7 +254,7 @@ else:
         "Démolition prévue": [fmt.day(r.planned_demolition) for r in left.itertuples()],
         "À ce rythme": [against_demolition(r) for r in left.itertuples()],
         "Opération": left["operation_name"],  # buildings of two operations may share a name
-    }), hide_index=True, width="stretch",
+    }), hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="progress_building_pace",
         empty="Aucun bâtiment du périmètre n'a encore de ménage à reloger.")
     st.caption("Restant : ménages ni relogés ni sortis (relogés provisoires compris). "
                "Rythme : départs (relogements définitifs et sorties) des 6 derniers mois, "

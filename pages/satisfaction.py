@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt, privacy, spreadsheet, survey
+from relog_data import charts, fmt, privacy, survey
 from relog_data.codes import SATISFIED_ANSWERS
 from relog_data.glossary import help_text
 from relog_data.model import SURVEY_QUESTIONS
@@ -148,6 +148,5 @@ export = export.assign(
                   "n_satisfied": "satisfaits", "satisfied_share": "part satisfaits",
                   "ci_low": "IC95 bas", "ci_high": "IC95 haut",
                   "first_survey_date": "première date d'enquête"})
-ui.download("Télécharger les chiffres (CSV)",
-            spreadsheet.csv_bytes(export, decimal=","), "relog-satisfaction.csv", "text/csv",
-            "chiffres de satisfaction (CSV)")
+ui.download_csv("Télécharger les chiffres (CSV)", export, "relog-satisfaction.csv",
+                "chiffres de satisfaction (CSV)")

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import charts, fmt, spreadsheet
+from relog_data import charts, fmt
 from relog_data.supply import DEFAULT_TOLERANCE
 
 scope = ui.current_scope()
@@ -221,6 +221,5 @@ export = pairs.rename(columns={"household_id": "ménage", "vacancy_id": "logemen
                                "available_date": "disponible le", "rank": "rang"})[
     ["ménage", "rang", "logement", "bailleur", "commune", "typologie", "loyer", "contingent",
      "disponible le"]]
-ui.download("Télécharger les rapprochements (CSV)",
-            spreadsheet.csv_bytes(export, decimal=","), "relog-rapprochements.csv", "text/csv",
-            "rapprochements (CSV)")
+ui.download_csv("Télécharger les rapprochements (CSV)", export, "relog-rapprochements.csv",
+                "rapprochements (CSV)")

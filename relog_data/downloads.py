@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import sessions
@@ -23,16 +24,47 @@ MAX_BYTES_PER_SESSION = 300 * 1024 * 1024
 LIFETIME_SECONDS = 3600       # a file is offered for an hour at most
 
 
+class Deferred:
+    """A file's bytes, made when it is first fetched: a page offering a CSV of
+    500 000 rows would otherwise write it on every rerun (3 s at 150 000
+    households, #20) for a link rarely followed. `identity`: equal for equal
+    contents (a rerun offers the same file again under the same id)."""
+
+    def __init__(self, make: Callable[[], bytes], identity):
+        self._make = make
+        self.identity = identity
+        self._lock = threading.Lock()
+        self._bytes: bytes | None = None
+
+    def content(self) -> bytes:
+        with self._lock:
+            if self._bytes is None:
+                self._bytes = bytes(self._make())
+                self._make = None  # what it was made from can go
+            return self._bytes
+
+    def __len__(self) -> int:
+        return 0 if self._bytes is None else len(self._bytes)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Deferred) and other.identity == self.identity
+
+    __hash__ = None
+
+
 @dataclass(frozen=True)
 class Offered:
     session_key: str   # SessionStore.key_of(token): never the token itself
-    data: bytes
+    data: bytes | Deferred
     file_name: str
     mime: str
     what: str          # the audit log's words for it, in French
     login: str
     role: str
     created: float
+
+    def content(self) -> bytes:
+        return self.data.content() if isinstance(self.data, Deferred) else self.data
 
 
 class DownloadRegistry:
@@ -41,9 +73,10 @@ class DownloadRegistry:
         self._lock = threading.Lock()
         self._files: dict[str, Offered] = {}
 
-    def offer(self, token: str, data: bytes, file_name: str, mime: str, what: str,
+    def offer(self, token: str, data: bytes | Deferred, file_name: str, mime: str, what: str,
               login: str = "", role: str = "") -> str:
-        """Register `data` for the session of `token`; returns the file's URL."""
+        """Register `data` (bytes, or a `Deferred` made when fetched) for the
+        session of `token`; returns the file's URL."""
         key = sessions.SessionStore.key_of(token)
         file_id = secrets.token_urlsafe(24)
         now = self._clock()
@@ -53,8 +86,8 @@ class DownloadRegistry:
                 if item.session_key == key and item.file_name == file_name \
                         and item.what == what and item.data == data:
                     return f"{ROUTE}/{known}"
-            self._files[file_id] = Offered(key, bytes(data), file_name, mime, what, login,
-                                           role, now)
+            kept = data if isinstance(data, Deferred) else bytes(data)
+            self._files[file_id] = Offered(key, kept, file_name, mime, what, login, role, now)
             self._trim(key)
         return f"{ROUTE}/{file_id}"
 
