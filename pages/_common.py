@@ -476,6 +476,8 @@ MISSING = "—"  # shown in tables for a missing value (Streamlit's default is "
 CHOOSE = "Choisir"  # placeholder of a select box with no value (Streamlit's: "Choose an option")
 EMPTY_TABLE = "Aucune ligne à afficher."
 PAGE_ROWS = 100  # rows sent at once by a paged table (ui.table(page_rows=...))
+PAGE_POINTS = 20  # points of attention (each with its link) shown at once
+PICK_LIMIT = 1_000  # beyond this many choices, an identifier is typed (not a select box)
 
 # Plotly's mode bar: only what a meeting needs (a PNG for the slides, the axes back after a
 # zoom), with French titles. Plotly's French locale is a separate script that is not served
@@ -537,13 +539,14 @@ def table(data, *, empty: str = EMPTY_TABLE, container=None, page_rows: int | No
     return where.dataframe(data, **kwargs)
 
 
-def page_slice(rows: int, page_rows: int, key: str, where=None) -> slice:
-    """A French page picker for `rows` rows shown `page_rows` at a time."""
+def page_slice(rows: int, page_rows: int, key: str, where=None, noun: str = "lignes") -> slice:
+    """A French page picker for `rows` rows (or other `noun`) shown `page_rows`
+    at a time."""
     starts = range(0, rows, page_rows)
-    labels = [f"lignes {fmt.integer(a + 1)} à {fmt.integer(min(a + page_rows, rows))}"
+    labels = [f"{noun} {fmt.integer(a + 1)} à {fmt.integer(min(a + page_rows, rows))}"
               for a in starts]
     chosen = (where or st).selectbox(
-        f"{fmt.integer(rows)} lignes : afficher", range(len(labels)),
+        f"{fmt.integer(rows)} {noun} : afficher", range(len(labels)),
         format_func=lambda i: labels[i], key=key)
     return slice(chosen * page_rows, chosen * page_rows + page_rows)
 

@@ -168,7 +168,8 @@ ui.table(pd.DataFrame({
                                  else f"{fmt.number(v, 1)} / mois"
                                  for v in per_op["pace_per_month"]],
     "Fin estimée": [short_projection(r) for _, r in per_op.iterrows()],
-}), hide_index=True, width="stretch", column_config={
+}), hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="progress_operations",
+    column_config={
     "Restant": st.column_config.TextColumn(help=help_text("a_reloger", markdown=False)),
     "Rythme (6 derniers mois)": st.column_config.TextColumn(
         help=help_text("rythme", markdown=False)),
@@ -332,7 +333,7 @@ ui.table(pd.DataFrame({
     "Situation": three["state"],
     "Refus": three["refused"],
     "Dernière proposition": [fmt.day(d) for d in three["last_offer_date"]],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="progress_three_refusals")
 
 # -- workload ----------------------------------------------------------------------------------
 st.subheader("Charge par chargé de relogement")

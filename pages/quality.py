@@ -13,6 +13,7 @@ from relog_data import charts, fmt, privacy
 from relog_data.glossary import help_text, markdown_list
 
 SMALL = 5  # below this population an indicator is marked "effectif faible"
+WIDE_UNITS = 9  # beyond this many columns (8 operations + the total), one row per operation
 
 viewer = ui.current_viewer()
 ELU = viewer.role == "elu"
@@ -113,8 +114,12 @@ if ELU and nothing_published(total):
     st.info("Pour ce périmètre, les indicateurs de qualité ne sont pas publiés pour les élus "
             "(secret statistique) : ils le sont pour l'ensemble du programme, sans filtre "
             "d'opération.")
+elif table.shape[1] > WIDE_UNITS:  # many operations: one row each, page by page
+    ui.table(table.T.rename_axis("Périmètre"), width="stretch", page_rows=ui.PAGE_ROWS,
+             key="quality_units")
 else:
     ui.table(table, width="stretch")
+if not (ELU and nothing_published(total)):
     if unpublished:
         st.caption("Opération par opération, ces indicateurs ne sont pas publiés pour les "
                    f"élus (secret statistique) : {', '.join(unpublished)}.")

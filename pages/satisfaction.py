@@ -127,7 +127,8 @@ else:
         "Répondants": ["< 5" if s else fmt.integer(n)
                        for s, n in zip(detail["suppressed"], detail["n_answers"])],
     })
-    ui.table(shown, hide_index=True, width="stretch")
+    ui.table(shown, hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS,
+             key="satisfaction_detail")
 
 # -- download --------------------------------------------------------------------------------------
 small = (pd.to_numeric(shares["n_answers"], errors="coerce") < survey.MIN_GROUP).fillna(True)

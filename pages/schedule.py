@@ -51,7 +51,7 @@ ui.table(pd.DataFrame({
     "Fin prévue → réelle": [f"{fmt.day(a)} → {fmt.day(b) if not pd.isna(b) else 'en cours'}"
                             for a, b in zip(phases["planned_end"], phases["actual_end"])],
     "Glissement de la fin": [slip(v) for v in phases["slippage_months"]],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="schedule_phases")
 buildings = timeline[timeline["level"] == "building"]
 st.markdown("**Bâtiments**")
 ui.table(pd.DataFrame({
@@ -64,6 +64,6 @@ ui.table(pd.DataFrame({
     "Démolition réelle": [fmt.day(d) if not pd.isna(d) else "pas encore"
                           for d in buildings["actual_end"]],
     "Glissement": [slip(v) for v in buildings["slippage_months"]],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="schedule_buildings")
 st.caption("Glissement : date réelle (ou date de situation, quand la date prévue est dépassée) "
            "moins date prévue. « — » : échéance pas encore atteinte.")

@@ -191,8 +191,16 @@ else:
             "plusieurs opérations). Les logements compatibles du ménage choisi restent affichés.")
 left, right = st.columns(2)
 with left:
-    household = st.selectbox("Ménage", needs["household_id"].tolist(), key="match_household",
-                             placeholder=ui.CHOOSE)
+    ids = needs["household_id"].tolist()
+    if len(ids) <= ui.PICK_LIMIT:
+        household = st.selectbox("Ménage", ids, key="match_household", placeholder=ui.CHOOSE)
+    else:  # 50 000 choices were half a megabyte sent on every visit (#20): type the id
+        typed = st.text_input(f"Ménage : identifiant, parmi {fmt.integer(len(ids))} à reloger",
+                              value=ids[0], key="match_household_id").strip()
+        household = typed if typed in set(ids) else ids[0]
+        if typed != household:
+            st.warning(f"« {fmt.md_escape(typed)} » n'est pas un ménage à reloger de ce "
+                       f"périmètre : voici {fmt.md_escape(household)}.")
     mine = ui.call_module("supply", "matches", scope, tolerance, household)
     need = needs.set_index("household_id").loc[household]
     st.caption(f"Recherche {fmt.md_escape(need['needed_typology'])}, souhait : "
