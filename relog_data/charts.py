@@ -96,19 +96,25 @@ def _legible(fig: go.Figure) -> None:
             trace.update(colorbar={"tickfont": text, "title": {"font": text}})
 
 
-def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, legend_on_top: bool = False,
+            title_width: int = 60) -> go.Figure:
+    """Title (cut into lines of about `title_width` characters: Plotly clips a
+    long one, and titles carry names from the data), legend, French number
+    separators, margins; every text legible."""
     legend = {"orientation": "h", "x": 0, "title": None, "traceorder": "normal"}
+    lines = _wrapped(title, title_width)
+    extra = (TITLE_PX + 6) * lines.count("<br>")  # each more line of title
     if legend_on_top:  # between the title and the plot
         legend.update(yanchor="bottom", y=1.0)
-        top = 90
+        top = 90 + extra
     else:
         legend.update(yanchor="top", y=-0.12)
-        top = 55
+        top = 55 + extra
     fig.update_layout(
-        title={"text": _t(title), "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top",
-               "font": {"size": TITLE_PX, "color": TEXT, "family": FONT}},
+        title={"text": lines, "x": 0, "xanchor": "left", "y": 1 - 14 / (height + extra),
+               "yanchor": "top", "font": {"size": TITLE_PX, "color": TEXT, "family": FONT}},
         separators=",\u202f",  # French: decimal comma, narrow no-break space
-        height=height,
+        height=height + extra,
         margin={"l": 10, "r": 10, "t": top, "b": 10},
         legend=legend,
     )
@@ -406,7 +412,13 @@ def horizontal_counts(labels: list[str], values: list[int], title: str, colour: 
     fig.update_yaxes(autorange="reversed")
     top = max([v for v in values if v is not None] or [1])
     fig.update_xaxes(title=unit, gridcolor="#E4E7EB", range=[0, top * 1.18 + 1])
-    return _layout(fig, title, height=140 + 34 * max(1, len(labels)))
+    # drawn in half-width columns: a shorter title line
+    fig = _layout(fig, title, height=140 + 34 * max(1, len(labels)), title_width=34)
+    # the count after the longest bar may need more than the axis's spare 18 % (a
+    # 6-digit count in a half-width column): it may run into a right margin sized for it
+    fig.update_traces(cliponaxis=False)
+    longest = max((len(fmt.integer(v)) for v in values if v is not None), default=1)
+    return fig.update_layout(margin_r=10 + FONT_PX * 0.6 * longest)
 
 
 # A Gantt chart of more operations than this is unreadable (and heavy: 2 800 rows
