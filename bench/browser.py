@@ -210,6 +210,22 @@ def cpu_s(pid: int) -> float:
     return total / tick
 
 
+def settle(pid: int, quiet_s: float = 3.0, limit_s: float = 600.0) -> float:
+    """Wait until the server is at rest (less than 5 % of a core used over
+    `quiet_s`): at start it prepares the officials' release in the background
+    (server.py), which would share the processor with the visits measured.
+    Returns the seconds waited."""
+    started = time.perf_counter()
+    before = cpu_s(pid)
+    while time.perf_counter() - started < limit_s:
+        time.sleep(quiet_s)
+        now = cpu_s(pid)
+        if now - before < 0.05 * quiet_s:
+            break
+        before = now
+    return time.perf_counter() - started
+
+
 # ------------------------------------------------------------ the websocket tap
 
 class Tap:
@@ -525,8 +541,11 @@ async def _measure(url: str, pid: int, runs: int, users: int, rounds: int, idle_
             await page.goto(url + "/")
             await page.get_by_label("Identifiant").wait_for(timeout=timeout * 1000)
             await context.close()
+            settled = await asyncio.to_thread(settle, pid)
+            log(f"    server at rest after {settled:.0f} s (officials' release prepared)")
             log("    one user")
-            result = {"pages": await one_user(browser, url, runs, timeout, log)}
+            result = {"settle_s": settled,
+                      "pages": await one_user(browser, url, runs, timeout, log)}
             if users:
                 log(f"    {users} users at once")
                 result["crowd"] = await crowd(browser, url, pid, users, rounds, idle_wait,

@@ -87,6 +87,15 @@ def render(results: dict) -> str:
            "(min–max) sur le nombre d'exécutions indiqué. Pages : temps d'exécution côté "
            "serveur sous `streamlit.testing.v1.AppTest` (à froid : nouvelle session, caches "
            "vidés, base rouverte ; à chaud : la même page relancée).", ""]
+    again = {k: r["remeasured"] for k, r in every.items() if r.get("remeasured")}
+    if again:
+        names = {"report_elu": "rapport des élus", "pages": "pages (AppTest)",
+                 "baseline": "référence pandas", "browser": "navigateur"}
+        out += ["Mesurés à nouveau sur les mêmes bases, avec le code d'après les changements "
+                "(`python -m bench.remeasure`), les autres chiffres gardés : " + " ; ".join(
+                    f"{scale} : " + ", ".join(f"{names.get(p, p)} le {when}"
+                                              for p, when in parts.items())
+                    for scale, parts in again.items()) + ".", ""]
     if "L" in every:
         out += ["## Objectifs à l'échelle L", "", "| objectif | mesuré | cible | |",
                 "|---|---|---|---|"]
@@ -232,6 +241,12 @@ def browser_sections(browsed: dict) -> list[str]:
         return f"{_n(p['warm_script_s']['median'], 2)} / {_n(p['warm_draw_s']['median'], 2)}"
 
     out += head + per_page(times)
+    settled = {k: b["settle_s"] for k, b in browsed.items() if b.get("settle_s") is not None}
+    if settled:
+        out += ["", "Avant la première mesure, le banc attend que le serveur soit au repos "
+                "(moins de 5 % d'un cœur pendant 3 s) : au démarrage il prépare en tâche de fond "
+                "la publication protégée des élus. Attente : " + ", ".join(
+                    f"{k} {_n(v, 0)} s" for k, v in settled.items()) + "."]
     if any(p.get("errors") for b in browsed.values() for p in b["pages"].values()):
         out += ["", "⚠ : visite en erreur (page non dessinée à temps ou exception), voir "
                 "`results.json`."]
