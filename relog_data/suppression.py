@@ -95,7 +95,6 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
     the suppression is complete: a complementary cell chosen early may have
     become unnecessary)."""
     values = np.asarray(problem.values, dtype=float)
-    n = len(values)
     hidden = np.asarray(problem.internal, dtype=bool).copy()
     hidden |= (values > 0) & (values < threshold)
     hidden[list(forced)] = True
