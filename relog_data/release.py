@@ -119,6 +119,7 @@ def build(db: Database, operations: tuple[str, ...] | None = None,
     names = main_communes(geo.commune_aggregates(db, base.at(dates[-1])), threshold) \
         if dates else []
     for day in dates:
+        _check_exit()
         scope = base.at(day)
         k = indicators.kpis(db, scope, "operation")
         k["unit"] = [TOTAL if t else g for g, t in zip(k["group_key"], k["is_total"])]
@@ -143,7 +144,8 @@ def build(db: Database, operations: tuple[str, ...] | None = None,
     rows = [[(last, u, "k", c) for c in PER_OPERATION] for u in units]
     prefer = [[k for row in rows for k in row]] + rows + sorted((k for k in problem.index if k[0] == last and k[2] == "k"),
                            key=lambda k: -problem.weights[problem.index[k]])
-    mask = suppression.protect(problem, threshold, forced=forced, prefer=prefer)
+    mask = suppression.protect(problem, threshold, forced=forced, prefer=prefer,
+                               check=_check_exit)
     values = dict(zip(problem.keys, problem.values))
     hidden = dict(zip(problem.keys, mask.tolist()))
     return Release(dates, units, values, hidden, frames, problem, mask, detail)
@@ -350,19 +352,39 @@ def release_for(db: Database, operations: tuple[str, ...] | None,
     return built
 
 
+class Stopped(RelogError):
+    """The process is exiting: a release prepared in the background is given up."""
+
+
+_EXITING = threading.Event()
+# Before Python waits for its threads at exit (as concurrent.futures does): a
+# background build stops at its next step instead of holding the exit. (A daemon
+# thread would be killed inside DuckDB's or HiGHS's C++ code: the process aborts.)
+getattr(threading, "_register_atexit", lambda f: None)(_EXITING.set)
+
+
+def _check_exit() -> None:
+    if _EXITING.is_set() and threading.current_thread().name == PREPARING:
+        raise Stopped("arrêt du processus")
+
+
+PREPARING = "relog-release"
+
+
 def prepare(db: Database, operations: tuple[str, ...] | None = None) -> threading.Thread:
     """Build the release of the current data in a background thread, so that
     the first official after a start or an import does not wait for it (a
     minute or more at 150 000 households; concurrent requests wait for this
-    build instead of starting another)."""
+    build instead of starting another). The thread is not a daemon: at exit
+    it stops at its next step (_check_exit) and is waited for."""
 
     def work() -> None:
         try:
             release_for(db, operations)
-        except Exception:  # an empty or unreadable database: built on first use instead
+        except Exception:  # an empty or unreadable database, or the exit: built on first use
             _LOG.info("relog : publication des élus non préparée", exc_info=True)
 
-    thread = threading.Thread(target=work, name="relog-release", daemon=True)
+    thread = threading.Thread(target=work, name=PREPARING)
     thread.start()
     return thread
 

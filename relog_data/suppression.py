@@ -89,11 +89,12 @@ def small(value: float, threshold: int = THRESHOLD) -> bool:
 
 
 def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
-            max_rounds: int = 1_000, prefer=()) -> np.ndarray:
+            max_rounds: int = 1_000, prefer=(), check=lambda: None) -> np.ndarray:
     """The boolean mask of hidden cells (`forced`: cells hidden from the start;
     `prefer`: cell keys to show again, in order, wherever the rule allows once
     the suppression is complete: a complementary cell chosen early may have
-    become unnecessary)."""
+    become unnecessary). `check` is called between two steps (it may raise to
+    stop the work)."""
     values = np.asarray(problem.values, dtype=float)
     hidden = np.asarray(problem.internal, dtype=bool).copy()
     hidden |= (values > 0) & (values < threshold)
@@ -110,11 +111,12 @@ def protect(problem: Problem, threshold: int = THRESHOLD, forced=(),
     cache: dict = {"protected": protected, "index": index}
     shown_known = False
     for _ in range(max_rounds):
+        check()
         _complete(problem, values, hidden)
         weak = _audit(problem, values, hidden, threshold, cache)
         if not weak:
             if shown_known:
-                _show_again(problem, values, hidden, threshold, cache, prefer, forced)
+                _show_again(problem, values, hidden, threshold, cache, prefer, forced, check)
                 return hidden
             _publish_what_is_known(problem, values, hidden, index)
             shown_known = True
@@ -181,13 +183,15 @@ def _publish_what_is_known(problem: Problem, values: np.ndarray, hidden: np.ndar
     hidden[known] = False
 
 
-def _show_again(problem, values, hidden, threshold, cache, prefer, forced) -> None:
+def _show_again(problem, values, hidden, threshold, cache, prefer, forced,
+                check=lambda: None) -> None:
     """Show each preferred hidden cell again when that breaks nothing: it is not
     small, differs by 0 or >= threshold from its series' shown values, leaves
     no relation with a single hidden cell, and every protected cell stays wide."""
     forced = set(forced)
     index = cache["index"]
     for group in prefer:  # a key, or a tuple of keys shown together (a table row)
+        check()
         keys = group if isinstance(group, list) else [group]
         cells = [problem.index[k] for k in keys if k in problem.index]
         cells = [c for c in cells if hidden[c]]

@@ -51,3 +51,33 @@ def test_the_release_is_not_built_again_after_a_sign_in(writable_small_db):
     assert release.release_for(db, None) is built
     audit.log(db, "import", "classeur.xlsx")  # new data: a new release
     assert release.release_for(db, None) is not built
+
+
+def test_a_process_exiting_while_the_release_is_prepared_exits_cleanly(demo_db_path):
+    """release.prepare's thread (after an import, at the server's start) may still
+    be building when the process exits: it stops at its next step. As a daemon
+    thread it was killed inside DuckDB's or HiGHS's C++ code and the process
+    aborted (exit status 134, « terminate called … »), which failed `make test`
+    at its very end."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    # the main thread exits while the build is inside a query (DuckDB's C++ code)
+    code = (f"import sys, threading; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from relog_data import indicators, release\n"
+            "from relog_data.db import Database\n"
+            "inside = threading.Event()\n"
+            "real = indicators.kpis\n"
+            "def kpis(*args, **kwargs):\n"
+            "    inside.set()\n"
+            "    return real(*args, **kwargs)\n"
+            "indicators.kpis = kpis\n"
+            f"thread = release.prepare(Database({str(demo_db_path)!r}, read_only=True))\n"
+            "assert inside.wait(120) and thread.is_alive()\n"
+            "import time; time.sleep(0.005)\n")  # now in the query: exit
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "terminate called" not in run.stderr
