@@ -187,14 +187,22 @@ def download(label: str, data, file_name: str, mime: str, what: str,
 
 
 def download_csv(label: str, frame, file_name: str, what: str, decimal: str = ",",
-                 container=None) -> str | None:
+                 container=None, identity=None) -> str | None:
     """A download link for `frame` as CSV (formulas neutralised), written when
-    the link is followed: not on every rerun of the page (#20)."""
+    the link is followed: not on every rerun of the page (#20). `frame` may be
+    a function that reads it again then (with the `identity` of its content):
+    a session that offers a list of 600 000 rows then keeps no copy of it."""
     import pandas as pd
 
-    identity = (len(frame), tuple(frame.columns),
-                int(pd.util.hash_pandas_object(frame, index=False).sum()))
-    return download(label, lambda: spreadsheet.csv_bytes(frame, decimal=decimal), file_name,
+    if callable(frame):
+        make = frame
+    else:
+        identity = (len(frame), tuple(frame.columns),
+                    int(pd.util.hash_pandas_object(frame, index=False).sum()))
+
+        def make():
+            return frame
+    return download(label, lambda: spreadsheet.csv_bytes(make(), decimal=decimal), file_name,
                     "text/csv", what, container=container, identity=identity)
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _common as ui
-from relog_data import accounts, audit, fmt, importer
+from relog_data import access, accounts, audit, fmt, importer
 from relog_data.access import ROLES
 
 viewer = ui.current_viewer()
@@ -60,10 +60,14 @@ else:
     made = ui.call_module("changes", "import_changes", int(chosen))
     st.markdown(f"{fmt.integer(len(made))} changement(s) enregistré(s) par cet import "
                 "(une ligne par champ modifié, par ligne nouvelle ou supprimée).")
-    listing = pd.DataFrame({
-        "Feuille": made["sheet"], "Clé": made["key"], "Changement": made["kind"],
-        "Colonne": made["label"], "Ancienne valeur": made["old"],
-        "Nouvelle valeur": made["new"]})
+
+    def changes_listing(made: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            "Feuille": made["sheet"], "Clé": made["key"], "Changement": made["kind"],
+            "Colonne": made["label"], "Ancienne valeur": made["old"],
+            "Nouvelle valeur": made["new"]})
+
+    listing = changes_listing(made)
     ui.table(listing.head(1000), hide_index=True, width="stretch",
              empty="Aucun changement enregistré pour cet import (imports antérieurs au "
                    "schéma 6 : non détaillés).")
@@ -71,6 +75,12 @@ else:
         st.caption("Les 1 000 premiers changements sont affichés ; la liste complète est dans "
                    "le fichier à télécharger.")
     if len(listing):
-        ui.download_csv("Télécharger les changements (CSV)", listing,
+        def changes_csv(number: int = int(chosen), who=viewer) -> pd.DataFrame:
+            # read again when the link is followed: 600 000 changes (the first import
+            # at 150 000 households) kept per session were 150 Mo each (#20)
+            return changes_listing(access.fetch(db, who, "changes", "import_changes", number))
+
+        ui.download_csv("Télécharger les changements (CSV)", changes_csv,
                         f"relog-import-{chosen}-changements.csv",
-                        f"changements de l'import n° {chosen} (CSV)")
+                        f"changements de l'import n° {chosen} (CSV)",
+                        identity=(int(chosen), len(listing)))

@@ -305,6 +305,18 @@ def test_import_page_shows_the_preview(demo_db_path, tmp_path, monkeypatch):
     assert "Imports et changements" in [h.value for h in app.subheader]
     made = next(d.value for d in app.dataframe if "Ancienne valeur" in d.value.columns)
     assert made.iloc[0]["Clé"] == row.household_id
+    # the CSV is read again from the database when its link is followed (#20: no copy
+    # of the list kept per session), and holds the same changes as the table
+    import io
+
+    from relog_data import downloads
+
+    url = download_links(app)["Télécharger les changements (CSV)"]
+    item = downloads.REGISTRY.take(url.rsplit("/", 1)[1], app.session_state["access_token"])
+    served = pd.read_csv(io.BytesIO(item.content()), sep=";", encoding="utf-8-sig", dtype=str)
+    count = next(m.value for m in app.markdown if "changement(s) enregistré(s)" in m.value)
+    assert count.startswith(f"{len(served):_} changement".replace("_", "\u202f"))
+    assert served["Clé"].head(len(made)).tolist() == made["Clé"].astype(str).tolist()
 
 
 def test_household_sheet_shows_the_history_of_changes(db, monkeypatch):
