@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
-from relog_data import audit, downloads, release, requests, sessions
+from relog_data import audit, downloads, heap, release, requests, sessions
 from relog_data.db import default_db_path, shared_database
 from relog_data.errors import RelogError
 
@@ -106,6 +106,7 @@ def _log_download(item: downloads.Offered) -> None:
 
 
 REQUEST_POLL_SECONDS = 1.0
+TRIM_SECONDS = 30.0  # how often the memory freed by the sessions is given back (heap.trim)
 _LOG = logging.getLogger("relog")
 
 
@@ -124,11 +125,15 @@ def _apply_account_requests() -> None:
 
 
 def _watch_requests() -> None:
+    trimmed = time.monotonic()
     while True:
         try:
             _apply_account_requests()
         except Exception:  # never let the watcher die: the next round tries again
             _LOG.exception("relog : demande de compte non appliquée")
+        if time.monotonic() - trimmed >= TRIM_SECONDS:
+            heap.trim()
+            trimmed = time.monotonic()
         time.sleep(REQUEST_POLL_SECONDS)
 
 
