@@ -282,8 +282,12 @@ def browser_sections(browsed: dict) -> list[str]:
     crowds = {k: b["crowd"] for k, b in browsed.items() if b.get("crowd")}
     if crowds:
         c0 = next(iter(crowds.values()))
-        wait = c0["idle_wait_s"]
-        wait_text = f"{_n(wait / 60, 0)} min" if wait >= 120 else f"{_n(wait, 0)} s"
+        def minutes(wait: float) -> str:
+            return f"{_n(wait / 60, 0)} min" if wait >= 120 else f"{_n(wait, 0)} s"
+
+        waits = {k: c["idle_wait_s"] for k, c in crowds.items()}
+        wait_text = (minutes(c0["idle_wait_s"]) if len(set(waits.values())) == 1 else
+                     " / ".join(f"{minutes(w)} ({k})" for k, w in waits.items()))
         out += ["", f"## {c0['users']} utilisateurs à la fois, dans le navigateur", "",
                 f"Un seul Chromium, {c0['users']} contextes de navigation (autant de sessions "
                 "Streamlit, chacune son cookie), pilotés ensemble depuis un seul processus "
