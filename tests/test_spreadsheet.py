@@ -199,17 +199,11 @@ def test_command_line_audit_csv_is_neutralised(audited_db_path, tmp_path):
 def test_csv_downloads_of_the_pages_are_neutralised(audited_db_path, monkeypatch):
     """Matches (Offre et besoins), audit log (Comptes et journal), import
     problems (Import des données), the households list (Ménages) and survey
-    figures (Satisfaction): each page
-    builds its CSV with spreadsheet.csv_bytes, whose output is checked."""
-    made = []
-    real = spreadsheet.csv_bytes
+    figures (Satisfaction): each page offers its CSV (spreadsheet.csv_bytes,
+    written when the link is followed); the file each link serves is checked."""
+    from relog_data import downloads
+    from tests.conftest import download_links
 
-    def recording(frame, decimal=","):
-        data = real(frame, decimal)
-        made.append(data.decode("utf-8-sig"))
-        return data
-
-    monkeypatch.setattr(spreadsheet, "csv_bytes", recording)
     with Database(audited_db_path, read_only=False) as db:
         problems = import_sources(db, [Source("menages.csv", (
             "id_menage;code_batiment;nb_personnes;statut;date_enquete\n"
@@ -219,12 +213,17 @@ def test_csv_downloads_of_the_pages_are_neutralised(audited_db_path, monkeypatch
     assert not at.exception, at.exception
 
     def page_csv(page: str, header: str) -> list[list[str]]:
-        made.clear()
         at.switch_page(f"pages/{page}.py")
         at.run()
         assert not at.exception, (page, at.exception)
-        found = [csv_rows(t) for t in made if header in t.splitlines()[0]]
-        assert found, (page, made)
+        token = at.session_state["access_token"]
+        served = []
+        for url in download_links(at).values():
+            item = downloads.REGISTRY.take(url.rsplit("/", 1)[1], token)
+            if item is not None and item.mime == "text/csv":
+                served.append(item.content().decode("utf-8-sig"))
+        found = [csv_rows(t) for t in served if header in t.splitlines()[0]]
+        assert found, (page, served)
         return found[0]
 
     matches = page_csv("supply_needs", "bailleur")
