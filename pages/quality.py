@@ -110,7 +110,8 @@ for _, row in per_op.sort_values("is_total", ascending=False).iterrows():
     }
 table = pd.DataFrame(rows)
 table.index.name = "Indicateur"
-if ELU and nothing_published(total):
+unpublished_all = ELU and nothing_published(total)  # officials, this perimeter: nothing
+if unpublished_all:
     st.info("Pour ce périmètre, les indicateurs de qualité ne sont pas publiés pour les élus "
             "(secret statistique) : ils le sont pour l'ensemble du programme, sans filtre "
             "d'opération.")
@@ -119,7 +120,7 @@ elif table.shape[1] > WIDE_UNITS:  # many operations: one row each, page by page
              key="quality_units")
 else:
     ui.table(table, width="stretch")
-if not (ELU and nothing_published(total)):
+if not unpublished_all:
     if unpublished:
         st.caption("Opération par opération, ces indicateurs ne sont pas publiés pour les "
                    f"élus (secret statistique) : {', '.join(unpublished)}.")
