@@ -1,12 +1,13 @@
 -- What the figures are computed from, as one comparable row: it changes with every
 -- import (of workbooks or boundaries), purge, setting or row written, and not with
--- what only reads (sign-ins, downloads, exports, meetings, accounts). A cache of
+-- what only reads (sign-ins and -outs, downloads, exports, meetings, accounts; the
+-- actions of relog_data/audit.ACTIONS, sorted by tests/test_data_state.py). A cache of
 -- figures (the officials' release) is kept while this row is unchanged.
 -- Parameters: none.
 SELECT
     (SELECT max(entry_id) FROM audit_log
-      WHERE action NOT IN ('connexion', 'échec de connexion', 'export', 'téléchargement',
-                           'séance', 'compte')) AS audit_entry,
+      WHERE action NOT IN ('connexion', 'échec de connexion', 'déconnexion', 'export',
+                           'téléchargement', 'séance', 'compte')) AS audit_entry,
     (SELECT max(import_id) FROM import_log) AS import_id,
     (SELECT count(*) FROM operations) AS operations,
     (SELECT count(*) FROM phases) AS phases,

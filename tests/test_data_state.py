@@ -26,6 +26,7 @@ def test_a_sign_in_and_a_download_change_the_file_but_not_the_figures(writable_s
     accounts.sign_in(db, "marie", "un mot de passe assez long")
     audit.log(db, "téléchargement", "rapport.pdf", login="marie")
     audit.log(db, "échec de connexion", "mot de passe erroné", login="marie")
+    audit.log(db, "déconnexion", "à la demande", login="marie")
     _wait_for_a_new_stamp(db.path, before_file)
     assert data_state.file_stamps(db.path) != before_file  # the file did change
     assert data_state.token(db) == before
@@ -81,3 +82,12 @@ def test_a_process_exiting_while_the_release_is_prepared_exits_cleanly(demo_db_p
                          timeout=300, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "terminate called" not in run.stderr
+
+
+def test_every_audit_action_is_sorted_into_data_or_not():
+    """A new kind of audit entry must be placed: changing the figures or not."""
+    from relog_data.db import load_sql
+
+    sql = load_sql("data_version")
+    listed = {a for a in audit.ACTIONS if f"'{a}'" in sql}
+    assert set(audit.ACTIONS) - listed == {"import", "purge", "réglage", "capacité"}
