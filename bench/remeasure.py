@@ -30,21 +30,12 @@ def remeasure(scale: str, parts: list[str], runs: int, folder: Path, old: dict, 
         log(f"[{scale}] report for elected officials, at most {run.REPORT_LIMIT_S} s")
         result["report_elu"] = run.report_once(db_path, "elu", run.REPORT_LIMIT_S)
     if "baseline" in parts:
-        from relog_data import indicators
         from relog_data.db import Database
-        from relog_data.indicators import Scope
-
-        from bench import baseline
 
         log(f"[{scale}] pandas baseline")
-        frames = baseline.load(folder / f"programme-{scale}.xlsx")
         with Database(db_path, read_only=True) as db:
-            duck, duck_values = run.timed(lambda: indicators.kpis(db, Scope(), "total"), runs)
-        pand, pand_values = run.timed(lambda: baseline.kpis(frames), runs)
-        mismatches = baseline.compare(duck_values, pand_values)
-        result["baseline"] = {"duckdb": duck, "pandas": pand,
-                              "ratio_pandas_over_duckdb": pand["median"] / duck["median"],
-                              "same_values": not mismatches, "mismatches": mismatches}
+            result["baseline"] = run.baseline_figures(db, folder / f"programme-{scale}.xlsx",
+                                                      runs)
     if "pages" in parts:
         log(f"[{scale}] pages (AppTest)")
         result["pages"] = {page: run.page_times(db_path, page, runs) for page in run.PAGES}

@@ -164,6 +164,18 @@ def page_times(db_path: Path, page: str, runs: int) -> dict:
     return {"cold": stats(cold), "warm": stats(warm)}
 
 
+def baseline_figures(db, workbook: Path, runs: int) -> dict:
+    """The dictionary's indicators by DuckDB (sql/kpis.sql) and by pandas from the
+    workbook's sheets: times, their ratio, and whether the values agree."""
+    frames = baseline.load(workbook)
+    duck, duck_values = timed(lambda: indicators.kpis(db, Scope(), "total"), runs)
+    pand, pand_values = timed(lambda: baseline.kpis(frames), runs)
+    mismatches = baseline.compare(duck_values, pand_values)
+    return {"duckdb": duck, "pandas": pand,
+            "ratio_pandas_over_duckdb": pand["median"] / duck["median"],
+            "same_values": not mismatches, "mismatches": mismatches}
+
+
 def measure(scale: str, runs: int, folder: Path, log, browser_options: dict | None = None
             ) -> dict:
     result: dict = {"households": generate.SCALES[scale]}
@@ -193,13 +205,7 @@ def measure(scale: str, runs: int, folder: Path, log, browser_options: dict | No
         result["queries"] = queries
 
         log(f"[{scale}] pandas baseline")
-        frames = baseline.load(workbook)
-        duck, duck_values = timed(lambda: indicators.kpis(db, Scope(), "total"), runs)
-        pand, pand_values = timed(lambda: baseline.kpis(frames), runs)
-        mismatches = baseline.compare(duck_values, pand_values)
-        result["baseline"] = {"duckdb": duck, "pandas": pand,
-                              "ratio_pandas_over_duckdb": pand["median"] / duck["median"],
-                              "same_values": not mismatches, "mismatches": mismatches}
+        result["baseline"] = baseline_figures(db, workbook, runs)
 
         log(f"[{scale}] map payload")
         moves = geo.destinations(db, scope)
