@@ -222,7 +222,7 @@ with right:
         "Typologie": vacancies["typology"],
         "Ménages compatibles": [f"{fmt.integer(n)} ménage(s) compatible(s)"
                                 for n in vacancies["n"]]}),
-        hide_index=True, width="stretch")
+        hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS, key="supply_vacancies")
 export = pairs.rename(columns={"household_id": "ménage", "vacancy_id": "logement",
                                "landlord": "bailleur", "commune": "commune",
                                "typology": "typologie", "rent": "loyer", "quota": "contingent",
