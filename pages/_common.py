@@ -328,11 +328,11 @@ def sidebar_filters() -> indicators.Scope:
         st.subheader("Dates")
         if elu:
             st.selectbox("Situation au", options=as_of_choices, format_func=fmt.day,
-                         key=KEY_AS_OF,
+                         key=KEY_AS_OF, placeholder=CHOOSE,
                          help="Les chiffres sont publiés à chaque fin de trimestre et à la "
                               f"date des dernières données ({fmt.day(latest)}).")
             st.selectbox("Séance précédente", options=reference_choices, format_func=fmt.day,
-                         key=KEY_REFERENCE,
+                         key=KEY_REFERENCE, placeholder=CHOOSE,
                          help="Chaque chiffre est comparé à sa valeur publiée à cette date.")
         else:
             st.date_input("Situation au", key=KEY_AS_OF, format="DD/MM/YYYY",
@@ -555,7 +555,7 @@ def page_slice(rows: int, page_rows: int, key: str, where=None, noun: str = "lig
               for a in starts]
     chosen = (where or st).selectbox(
         f"{fmt.integer(rows)} {noun} : afficher", range(len(labels)),
-        format_func=lambda i: labels[i], key=key)
+        format_func=lambda i: labels[i], key=key, placeholder=CHOOSE)
     return slice(chosen * page_rows, chosen * page_rows + page_rows)
 
 

@@ -21,7 +21,8 @@ operations = charts.slipped_first(timeline)
 if len(operations) > charts.GANTT_OPERATIONS:
     chosen = st.selectbox(
         f"Opération dont afficher le calendrier ({fmt.integer(len(operations))} opérations, "
-        "la plus en retard d'abord ; les tableaux plus bas les montrent toutes)", operations)
+        "la plus en retard d'abord ; les tableaux plus bas les montrent toutes)", operations,
+        placeholder=ui.CHOOSE)
     drawn = timeline[timeline["operation_name"] == chosen]
     title = f"{chosen}, au {as_of}"
 # one operation drawn: its title names it, the rows need not

@@ -116,6 +116,33 @@ def test_english_finder_is_able_to_fail():
                            "Help for Situation au", "Skip to main content"])
 
 
+def _choice_widgets_without_placeholder(source: str) -> list[int]:
+    """Lines of the select boxes and multiselects of `source` that leave
+    Streamlit's English placeholder (« Choose an option ») in the page."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("selectbox", "multiselect")
+                and not any(k.arg in ("placeholder", None) for k in node.keywords)):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_choice_widget_has_a_french_placeholder():
+    # Streamlit writes « Choose an option » into a select box's input even when a
+    # value is chosen: the page picker of long tables (#20) showed it on Offre et besoins
+    assert _choice_widgets_without_placeholder("st.selectbox('Ménage', ids, key='k')") == [1]
+    assert _choice_widgets_without_placeholder(
+        "where.selectbox('Ménage', ids, placeholder=CHOOSE)") == []
+    from pathlib import Path
+
+    missing = {path.name: lines for path in sorted(Path("pages").glob("*.py"))
+               if (lines := _choice_widgets_without_placeholder(path.read_text("utf-8")))}
+    assert missing == {}, missing
+
+
 def _tables_app():
     import pandas as pd
 
