@@ -7,6 +7,8 @@ from pages import _common as ui
 from relog_data import access, accounts, audit, fmt, importer
 from relog_data.access import ROLES
 
+SHOWN = 1000  # changes of one import listed on the page (all of them in the CSV)
+
 viewer = ui.current_viewer()
 if viewer.role != "admin":
     st.error("Accès refusé : page réservée aux administrateurs.")
@@ -57,8 +59,11 @@ else:
     chosen = st.selectbox("Changements de l'import n°", imports["N°"].tolist(),
                           key="admin_import_id", placeholder=ui.CHOOSE,
                           format_func=lambda n: f"{n} — {dates[n]}")
-    made = ui.call_module("changes", "import_changes", int(chosen))
-    st.markdown(f"{fmt.integer(len(made))} changement(s) enregistré(s) par cet import "
+    # the first SHOWN changes and their count from SQL: the first import at 150 000
+    # households made 626 000 changes, copied out of the cache at every visit (#20)
+    total = ui.call_module("changes", "import_change_count", int(chosen))
+    made = ui.call_module("changes", "import_changes", int(chosen), first=SHOWN)
+    st.markdown(f"{fmt.integer(total)} changement(s) enregistré(s) par cet import "
                 "(une ligne par champ modifié, par ligne nouvelle ou supprimée).")
 
     def changes_listing(made: pd.DataFrame) -> pd.DataFrame:
@@ -67,20 +72,18 @@ else:
             "Colonne": made["label"], "Ancienne valeur": made["old"],
             "Nouvelle valeur": made["new"]})
 
-    listing = changes_listing(made)
-    ui.table(listing.head(1000), hide_index=True, width="stretch",
+    ui.table(changes_listing(made), hide_index=True, width="stretch",
              empty="Aucun changement enregistré pour cet import (imports antérieurs au "
                    "schéma 6 : non détaillés).")
-    if len(listing) > 1000:
-        st.caption("Les 1 000 premiers changements sont affichés ; la liste complète est dans "
-                   "le fichier à télécharger.")
-    if len(listing):
+    if total > SHOWN:
+        st.caption(f"Les {fmt.integer(SHOWN)} premiers changements sont affichés ; la liste "
+                   "complète est dans le fichier à télécharger.")
+    if total:
         def changes_csv(number: int = int(chosen), who=viewer) -> pd.DataFrame:
-            # read again when the link is followed: 600 000 changes (the first import
-            # at 150 000 households) kept per session were 150 Mo each (#20)
+            # read when the link is followed, not kept per session (#20)
             return changes_listing(access.fetch(db, who, "changes", "import_changes", number))
 
         ui.download_csv("Télécharger les changements (CSV)", changes_csv,
                         f"relog-import-{chosen}-changements.csv",
                         f"changements de l'import n° {chosen} (CSV)",
-                        identity=(int(chosen), len(listing)))
+                        identity=(int(chosen), total))

@@ -183,6 +183,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     # for pseudonymous roles), and one import's changes (administrators only).
     ("changes", "household_history"): _HOUSEHOLDS,
     ("changes", "import_changes"): _HOUSEHOLDS,
+    ("changes", "import_change_count"): _HOUSEHOLDS,
     # The households behind a figure of Synthèse / Avancement (#18 item 4).
     ("household_filters", "members"): _HOUSEHOLDS,
     # The officer's tool (#18): the list with next steps, the search (names only for
@@ -199,6 +200,9 @@ POLICY: dict[tuple[str, str], Rule] = {
         "reproduce", "archive")},
     ("meetings", "correction_changes"): _HOUSEHOLDS,
 }
+
+# One import's changes (the administrators' page): no other role reads them.
+ADMIN_ONLY = {("changes", "import_changes"), ("changes", "import_change_count")}
 
 
 def allowed(viewer: Viewer, module: str, function: str) -> bool:
@@ -227,7 +231,7 @@ def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwa
         from . import meetings
 
         return getattr(meetings, function)(db, viewer, *args, **kwargs)
-    if (module, function) == ("changes", "import_changes") and viewer.role != "admin":
+    if (module, function) in ADMIN_ONLY and viewer.role != "admin":
         raise AccessDenied("Le détail des imports est réservé aux administrateurs.")
     if viewer.role == "elu" and rule.kind == "aggregate":
         # elected officials read the protected release, nothing else

@@ -308,9 +308,16 @@ def household_history(db: Database, household: str) -> pd.DataFrame:
     return _history_frame(db.query("household_history", household=household))
 
 
-def import_changes(db: Database, import_id: int) -> pd.DataFrame:
-    """Every change one import made (the administrators' page)."""
-    return _history_frame(db.query("import_changes", import_id=int(import_id)))
+def import_changes(db: Database, import_id: int, first: int | None = None) -> pd.DataFrame:
+    """Every change one import made (the administrators' page), or its `first`
+    ones in the listing's order."""
+    return _history_frame(db.query("import_changes", import_id=int(import_id),
+                                   first=None if first is None else int(first)))
+
+
+def import_change_count(db: Database, import_id: int) -> int:
+    """How many changes one import made."""
+    return int(db.query("import_change_count", import_id=int(import_id))["changes"].iloc[0])
 
 
 def mask_personal(frame: pd.DataFrame, personal: tuple[str, ...]) -> pd.DataFrame:

@@ -65,6 +65,7 @@ CALLS = {
     ("release", "publication_dates"): lambda s: (),
     ("changes", "household_history"): lambda s: ("VMT-0001",),
     ("changes", "import_changes"): lambda s: (1,),
+    ("changes", "import_change_count"): lambda s: (1,),
     ("officer", "households_list"): lambda s: (s,),
     ("officer", "search"): lambda s: (s, "mont pilat"),
     ("officer", "no_match_reasons"): lambda s: (s, "VMT-0001"),
