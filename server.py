@@ -106,7 +106,7 @@ def _log_download(item: downloads.Offered) -> None:
 
 
 REQUEST_POLL_SECONDS = 1.0
-TRIM_SECONDS = 30.0  # how often the memory freed by the sessions is given back (heap.trim)
+TRIM_SECONDS = 30.0  # how often the memory freed by the sessions is given back (heap.Tidier)
 _LOG = logging.getLogger("relog")
 
 
@@ -126,13 +126,14 @@ def _apply_account_requests() -> None:
 
 def _watch_requests() -> None:
     trimmed = time.monotonic()
+    tidy = heap.Tidier()  # garbage collected when quiet, memory given back (relog_data/heap.py)
     while True:
         try:
             _apply_account_requests()
         except Exception:  # never let the watcher die: the next round tries again
             _LOG.exception("relog : demande de compte non appliquée")
         if time.monotonic() - trimmed >= TRIM_SECONDS:
-            heap.trim()
+            tidy()
             trimmed = time.monotonic()
         time.sleep(REQUEST_POLL_SECONDS)
 
