@@ -94,6 +94,15 @@ def day(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def days(values) -> list[str]:
+    """`day` of each value of a column, at once when it holds dates (a page's
+    10 000 dates cost 0,1 s one by one, #20)."""
+    column = pd.Series(values)
+    if not pd.api.types.is_datetime64_any_dtype(column):
+        return [day(v) for v in column]
+    return column.dt.strftime("%d/%m/%Y").fillna(DASH).tolist()
+
+
 def html_text(value) -> str:
     """Data text made safe where HTML is rendered (Plotly labels, legends and
     hover text, map tooltips and popups): "<b>x</b>" shows as typed, not bold,

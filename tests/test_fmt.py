@@ -35,3 +35,12 @@ def test_money_and_dates():
     assert fmt.day("2009-06-30") == "30/06/2009"
     assert fmt.day(pd.Timestamp("2009-06-30")) == "30/06/2009"
     assert fmt.day(None) == "—"
+
+
+def test_days_of_a_column_equal_day_one_by_one():
+    stamps = pd.Series(pd.to_datetime(["2009-06-30", None, "2008-03-31 14:05"], format="ISO8601"))
+    assert fmt.days(stamps) == ["30/06/2009", "—", "31/03/2008"]
+    assert fmt.days(stamps) == [fmt.day(v) for v in stamps]
+    mixed = ["2009-06-30", None, date(2008, 3, 31)]  # not a date column: one by one
+    assert fmt.days(mixed) == ["30/06/2009", "—", "31/03/2008"]
+    assert fmt.days(pd.Series([], dtype="datetime64[ns]")) == []
