@@ -125,16 +125,14 @@ def _apply_account_requests() -> None:
 
 
 def _watch_requests() -> None:
-    trimmed = time.monotonic()
-    tidy = heap.Tidier()  # garbage collected when quiet, memory given back (relog_data/heap.py)
+    # garbage collected when quiet, memory given back, every TRIM_SECONDS (relog_data/heap.py)
+    tidy = heap.Tidier(every=TRIM_SECONDS)
     while True:
         try:
             _apply_account_requests()
         except Exception:  # never let the watcher die: the next round tries again
             _LOG.exception("relog : demande de compte non appliquée")
-        if time.monotonic() - trimmed >= TRIM_SECONDS:
-            tidy()
-            trimmed = time.monotonic()
+        tidy()
         time.sleep(REQUEST_POLL_SECONDS)
 
 

@@ -540,7 +540,7 @@ def table(data, *, empty: str = EMPTY_TABLE, container=None, page_rows: int | No
     if frame is None or len(frame) == 0:
         where.caption(empty)
         return None
-    if page_rows and len(frame) > page_rows and not isinstance(data, Styler):
+    if page_rows and not isinstance(data, Styler):
         data = data.iloc[page_slice(len(frame), page_rows, key, where)]
     kwargs.setdefault("placeholder", MISSING)
     kwargs.setdefault("width", "stretch")
@@ -549,7 +549,9 @@ def table(data, *, empty: str = EMPTY_TABLE, container=None, page_rows: int | No
 
 def page_slice(rows: int, page_rows: int, key: str, where=None, noun: str = "lignes") -> slice:
     """A French page picker for `rows` rows (or other `noun`) shown `page_rows`
-    at a time."""
+    at a time; every row, and no picker, when they fit in one page."""
+    if rows <= page_rows:
+        return slice(None)
     starts = range(0, rows, page_rows)
     labels = [f"{noun} {fmt.integer(a + 1)} à {fmt.integer(min(a + page_rows, rows))}"
               for a in starts]

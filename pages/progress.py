@@ -218,10 +218,8 @@ else:
         if len(risk) > 1:
             with st.expander("Les ménages bâtiment par bâtiment") as per_building:
                 # a link per building, ui.PAGE_POINTS at a time (270 links at 150 000 households)
-                for row in risk.iloc[ui.page_slice(len(risk), ui.PAGE_POINTS,
-                                                   "progress_risk_page", per_building,
-                                                   "bâtiments")
-                                     if len(risk) > ui.PAGE_POINTS else slice(None)].itertuples():
+                for row in risk.iloc[ui.page_slice(len(risk), ui.PAGE_POINTS, "progress_risk_page",
+                                                   per_building, "bâtiments")].itertuples():
                     kind = "batiment_demoli" if row.demolished else "batiment_a_risque"
                     ui.to_households(f"{kind}:{row.building_code}", row.still_inside,
                                      f"de {row.name} ({row.operation_name})")

@@ -199,8 +199,7 @@ if len(points) > SHOWN_POINTS:
     with st.expander(f"Les {len(rest)} autres points d'attention"):
         # a page of them at a time: 600 points (150 000 households) were 300 ko per visit
         for point in rest[ui.page_slice(len(rest), ui.PAGE_POINTS, "summary_points_page",
-                                        noun="points")
-                          if len(rest) > ui.PAGE_POINTS else slice(None)]:
+                                        noun="points")]:
             show_point(point)
 
 # -- status per operation ------------------------------------------------------------
@@ -231,7 +230,8 @@ if elu:
         "Concernés": [ui.count(v) for v in overview["households_total"]],
         "Prévus": [ui.count(v) for v in overview["households_planned"]],
     })
-    ui.table(table, hide_index=True, width="stretch")
+    ui.table(table, hide_index=True, width="stretch", page_rows=ui.PAGE_ROWS,
+             key="summary_operations")
     st.caption(privacy.NOTE + " Par opération, les élus voient l'avancement ; le détail "
                "(relogés, provisoires, sorties) est publié pour l'ensemble du programme, "
                "en tête de page.")

@@ -207,7 +207,8 @@ ADMIN_ONLY = {("changes", "import_changes"), ("changes", "import_change_count")}
 
 def allowed(viewer: Viewer, module: str, function: str) -> bool:
     rule = POLICY.get((module, function))
-    return rule is not None and (rule.kind != "household" or viewer.household_level)
+    return (rule is not None and (rule.kind != "household" or viewer.household_level)
+            and ((module, function) not in ADMIN_ONLY or viewer.role == "admin"))
 
 
 def fetch(db: Database, viewer: Viewer, module: str, function: str, *args, **kwargs):

@@ -16,6 +16,7 @@ import pandas as pd
 DASH = "—"
 THIN = "\u202f"  # narrow no-break space (French thousands separator)
 NBSP = "\u00a0"  # no-break space (before %, €)
+DAY = "%d/%m/%Y"  # a date, « 31/03/2008 »
 
 
 def is_missing(value) -> bool:
@@ -91,7 +92,7 @@ def day(value) -> str:
         value = date.fromisoformat(value[:10])
     if isinstance(value, (datetime, pd.Timestamp)):
         value = value.date()
-    return value.strftime("%d/%m/%Y")
+    return value.strftime(DAY)
 
 
 def days(values) -> list[str]:
@@ -100,7 +101,7 @@ def days(values) -> list[str]:
     column = pd.Series(values)
     if not pd.api.types.is_datetime64_any_dtype(column):
         return [day(v) for v in column]
-    return column.dt.strftime("%d/%m/%Y").fillna(DASH).tolist()
+    return column.dt.strftime(DAY).fillna(DASH).tolist()
 
 
 def html_text(value) -> str:

@@ -37,21 +37,23 @@ QUIET_CPU = 0.05  # share of one core under which the server counts as quiet
 
 
 class Tidier:
-    """Called regularly (server.py's watcher, every 30 s): a full garbage
-    collection, then `trim()`, when the process used less than QUIET_CPU of a
-    core since the last call; only `trim()` otherwise (it does not hold the
-    interpreter; a collection would, in the middle of the sessions' runs).
-    `cpu` and `clock` are injected by the tests."""
+    """Called as often as one likes (server.py's watcher, every second); once
+    `every` seconds: a full garbage collection, then `trim()`, when the process
+    used less than QUIET_CPU of a core since the last time; only `trim()`
+    otherwise (it does not hold the interpreter; a collection would, in the
+    middle of the sessions' runs). `cpu` and `clock` are injected by the tests."""
 
-    def __init__(self, cpu=time.process_time, clock=time.monotonic):
-        self._cpu, self._clock = cpu, clock
+    def __init__(self, every: float = 30.0, cpu=time.process_time, clock=time.monotonic):
+        self._every, self._cpu, self._clock = every, cpu, clock
         self._last = (cpu(), clock())
 
     def __call__(self) -> bool:
         """True when the garbage was collected this time."""
         cpu, now = self._cpu(), self._clock()
         used, elapsed = cpu - self._last[0], now - self._last[1]
-        quiet = elapsed > 0 and used / elapsed < QUIET_CPU
+        if elapsed < self._every:
+            return False
+        quiet = used / elapsed < QUIET_CPU
         if quiet:
             gc.collect()
         trim()

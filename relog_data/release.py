@@ -352,6 +352,9 @@ def release_for(db: Database, operations: tuple[str, ...] | None,
     return built
 
 
+PREPARING = "relog-release"  # the name of the thread release.prepare starts
+
+
 class Stopped(RelogError):
     """The process is exiting: a release prepared in the background is given up."""
 
@@ -366,9 +369,6 @@ getattr(threading, "_register_atexit", lambda f: None)(_EXITING.set)
 def _check_exit() -> None:
     if _EXITING.is_set() and threading.current_thread().name == PREPARING:
         raise Stopped("arrêt du processus")
-
-
-PREPARING = "relog-release"
 
 
 def prepare(db: Database, operations: tuple[str, ...] | None = None) -> threading.Thread:
